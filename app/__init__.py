@@ -1,0 +1,1 @@
+"""Task Tracker: an HTTP API and a CLI over one service layer."""

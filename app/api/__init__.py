@@ -1,0 +1,1 @@
+"""HTTP front door: routers, dependencies, error mapping and middleware."""

@@ -1,0 +1,90 @@
+"""FastAPI dependencies as `Annotated` aliases: database sessions and services."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.database import Database
+from app.core.errors import PreconditionFailedError
+from app.services.project import ProjectService
+from app.services.stats import StatsService
+from app.services.task import TaskService
+
+
+def get_database(request: Request) -> Database:
+    """The database the app was started with."""
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def write_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """A session whose transaction commits before the response is sent."""
+    async with database.session(write=True) as session:
+        yield session
+
+
+async def read_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session (no transaction round trips on SQLite)."""
+    async with database.session(write=False) as session:
+        yield session
+
+
+# scope="function": the commit finishes before the response goes out, so a failed
+# commit is reported to the client instead of after a 200.
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+
+
+def _task_writer(session: WriteSession) -> TaskService:
+    return TaskService.from_session(session)
+
+
+def _task_reader(session: ReadSession) -> TaskService:
+    return TaskService.from_session(session)
+
+
+def _project_writer(session: WriteSession) -> ProjectService:
+    return ProjectService.from_session(session)
+
+
+def _project_reader(session: ReadSession) -> ProjectService:
+    return ProjectService.from_session(session)
+
+
+def _stats_reader(session: ReadSession) -> StatsService:
+    return StatsService.from_session(session)
+
+
+TaskWriter = Annotated[TaskService, Depends(_task_writer)]
+TaskReader = Annotated[TaskService, Depends(_task_reader)]
+ProjectWriter = Annotated[ProjectService, Depends(_project_writer)]
+ProjectReader = Annotated[ProjectService, Depends(_project_reader)]
+StatsReader = Annotated[StatsService, Depends(_stats_reader)]
+
+
+def etag(version: int) -> str:
+    """The ETag of a resource version."""
+    return f'"{version}"'
+
+
+def parse_if_match(
+    if_match: Annotated[
+        str | None, Header(description="ETag from a GET; the change fails with 412 if stale.")
+    ] = None,
+) -> int | None:
+    """The version the caller expects, from `If-Match` (None when absent or `*`)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    for tag in if_match.split(","):
+        value = tag.strip().removeprefix("W/").strip('"')
+        if value.isdigit():
+            return int(value)
+    raise PreconditionFailedError("If-Match holds no version this API issued; GET the resource.")
+
+
+IfMatch = Annotated[int | None, Depends(parse_if_match)]

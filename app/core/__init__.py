@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: configuration, logging, errors, database sessions."""

@@ -1,0 +1,158 @@
+"""Engines, sessions and the transaction boundary shared by the API and the CLI.
+
+SQLite gets two engines on one file: a *writer* whose transactions start with
+`BEGIN IMMEDIATE` (so read-modify-write cycles are serialised and wait up to the busy
+timeout for the lock) and a *reader* in autocommit mode (each read is one statement,
+WAL lets it run while a writer holds the lock, and it skips BEGIN/ROLLBACK round trips).
+PostgreSQL uses one pooled engine for both.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core.errors import AppError, ConflictError, DatabaseBusyError, DatabaseUnavailableError
+
+logger = logging.getLogger(__name__)
+
+_BUSY_MARKERS = ("database is locked", "database is busy", "database table is locked")
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+class Database:
+    """The engines and session factories for one database URL."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 5_000, pool_size: int = 10) -> None:
+        self.url: URL = make_url(url)
+        self.backend = self.url.get_backend_name()
+        if self.backend == "sqlite":
+            self.write_engine = _sqlite_engine(self.url, busy_timeout_ms, begin="BEGIN IMMEDIATE")
+            self.read_engine = _sqlite_engine(self.url, busy_timeout_ms, begin=None)
+        else:
+            self.write_engine = create_async_engine(
+                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+            )
+            self.read_engine = self.write_engine
+        self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """Yield a session; commit when the block succeeds, roll back on any exception.
+
+        This is the one transaction boundary: services and repositories never commit.
+        Database errors leave it as domain errors (busy → `DatabaseBusyError`, …).
+        """
+        factory = self.writer if write else self.reader
+        try:
+            async with factory() as session:
+                try:
+                    yield session
+                    if write:
+                        await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        except SQLAlchemyError as exc:
+            translated = translate_db_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    async def create_all(self) -> None:
+        """Create missing tables (no migrations by decision: `create_all` on start)."""
+        from app.models import Base
+
+        try:
+            async with self.write_engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+        except (SQLAlchemyError, OSError) as exc:
+            raise translate_db_error(exc) or DatabaseUnavailableError(
+                "The database cannot be opened; check DATABASE_URL."
+            ) from exc
+
+    async def ping(self) -> None:
+        """Run a trivial query; raise a domain error when the database cannot answer."""
+        try:
+            async with self.read_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            raise translate_db_error(exc) or DatabaseUnavailableError(
+                "The database is unreachable."
+            ) from exc
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, fit for logs and `/health`."""
+        return self.url.render_as_string(hide_password=True)
+
+
+def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> AsyncEngine:
+    """Build a SQLite engine with SQLAlchemy's documented transaction hooks.
+
+    See https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    """
+    options: dict[str, Any] = {"connect_args": {"timeout": busy_timeout_ms / 1000}}
+    if begin is None:
+        options["isolation_level"] = "AUTOCOMMIT"
+        options["pool_reset_on_return"] = None
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    if begin is not None:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def translate_db_error(exc: BaseException) -> AppError | None:
+    """Map a driver error to the domain error a caller can act on, or None if unexpected."""
+    if isinstance(exc, StaleDataError):
+        return ConflictError("The task was changed by someone else at the same time; retry.")
+    if isinstance(exc, IntegrityError):
+        return ConflictError("The change conflicts with existing data (e.g. a duplicate name).")
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    message = str(orig).lower()
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if any(marker in message for marker in _BUSY_MARKERS) or sqlstate in _BUSY_SQLSTATES:
+        return DatabaseBusyError("The database is busy; retry in a moment.")
+    connection_lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if (
+        connection_lost
+        or isinstance(orig, OSError)
+        or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P")))
+    ):
+        return DatabaseUnavailableError("The database is unreachable; retry later.")
+    return None

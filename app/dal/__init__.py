@@ -1,0 +1,1 @@
+"""Database access: repositories that hold every SQL query."""

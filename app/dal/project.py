@@ -1,0 +1,93 @@
+"""Database access for projects."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Project, Task
+
+
+def name_key(name: str) -> str:
+    """The case-insensitive identity of a project name."""
+    return name.casefold()
+
+
+class ProjectRepository:
+    """Reads and writes projects; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, project_id: int) -> Project | None:
+        """The project with this id, if any."""
+        return await self.session.get(Project, project_id)
+
+    async def get_by_name(self, name: str) -> Project | None:
+        """The project with this name, ignoring case, if any."""
+        result = await self.session.execute(
+            select(Project).where(Project.name_key == name_key(name))
+        )
+        return result.scalar_one_or_none()
+
+    async def list_all(self) -> Sequence[Project]:
+        """Every project, sorted by name ignoring case."""
+        result = await self.session.execute(select(Project).order_by(Project.name_key))
+        return result.scalars().all()
+
+    async def add(self, name: str, description: str | None, now: datetime) -> Project:
+        """Insert a project and return it with its id."""
+        project = Project(
+            name=name,
+            name_key=name_key(name),
+            description=description,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(project)
+        await self.session.flush()
+        return project
+
+    async def rename(self, project: Project, name: str) -> None:
+        """Give the project a new name (and name key)."""
+        project.name = name
+        project.name_key = name_key(name)
+
+    async def delete(self, project: Project) -> None:
+        """Delete the project."""
+        await self.session.delete(project)
+        await self.session.flush()
+
+    async def has_tasks(self, project_id: int) -> bool:
+        """Whether any task still belongs to the project."""
+        result = await self.session.execute(
+            select(Task.id).where(Task.project_id == project_id).limit(1)
+        )
+        return result.first() is not None
+
+    async def ids_by_key(self, keys: Iterable[str]) -> dict[str, int]:
+        """Map name keys to ids for the projects that exist."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        result = await self.session.execute(
+            select(Project.name_key, Project.id).where(Project.name_key.in_(wanted))
+        )
+        return dict(result.tuples().all())
+
+    async def add_many(self, names: Iterable[str], now: datetime) -> dict[str, int]:
+        """Insert projects by name and map their name keys to the new ids."""
+        wanted = list(names)
+        if not wanted:
+            return {}
+        rows = [
+            {"name": n, "name_key": name_key(n), "created_at": now, "updated_at": now}
+            for n in wanted
+        ]
+        await self.session.execute(insert(Project), rows)
+        return await self.ids_by_key(name_key(n) for n in wanted)
+
+    async def count(self) -> int:
+        """How many projects exist."""
+        return int(await self.session.scalar(select(func.count()).select_from(Project)) or 0)

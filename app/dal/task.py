@@ -1,0 +1,211 @@
+"""Database access for tasks: every task query, filter, sort and keyset page."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
+from app.dal.project import name_key
+from app.models import Project, Task
+from app.schemas.task import TaskFilters
+
+READ_COLUMNS = (
+    Task.id,
+    Task.title,
+    Task.description,
+    Task.status,
+    Task.priority,
+    Task.due_date,
+    Project.name.label("project"),
+    Task.tags,
+    Task.created_at,
+    Task.updated_at,
+    Task.completed_at,
+    Task.version,
+)
+
+SORT_COLUMNS: dict[SortField, InstrumentedAttribute[Any]] = {
+    SortField.ID: Task.id,
+    SortField.CREATED_AT: Task.created_at,
+    SortField.UPDATED_AT: Task.updated_at,
+    SortField.DUE_DATE: Task.due_date,
+    SortField.PRIORITY: Task.priority,
+    SortField.TITLE: Task.title,
+}
+NULLABLE_SORTS = frozenset({SortField.DUE_DATE})
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """Where the next page starts: the last row's sort value and id.
+
+    `value` is None inside the trailing segment of rows whose sort value is null.
+    """
+
+    value: Any
+    id: int
+
+
+class TaskRepository:
+    """Reads and writes tasks; never commits. Reads return rows shaped like `TaskRead`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, task_id: int) -> Row[Any] | None:
+        """The task with this id, as a read row, if any."""
+        stmt = _read_select().where(Task.id == task_id)
+        row: Row[Any] | None = (await self.session.execute(stmt)).first()
+        return row
+
+    async def get_for_update(self, task_id: int) -> Task | None:
+        """The task with this id, locked for the rest of the transaction (PostgreSQL)."""
+        stmt = select(Task).where(Task.id == task_id).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def add(self, values: Mapping[str, Any]) -> int:
+        """Insert one task and return its id."""
+        stmt = insert(Task).values(**values).returning(Task.id)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def add_many(self, rows: Sequence[Mapping[str, Any]], *, return_ids: bool) -> list[int]:
+        """Insert many tasks in one executemany; return their ids in order if asked."""
+        if not rows:
+            return []
+        if not return_ids:
+            await self.session.execute(insert(Task), rows)
+            return []
+        stmt = insert(Task).returning(Task.id, sort_by_parameter_order=True)
+        return list((await self.session.scalars(stmt, rows)).all())
+
+    async def delete(self, task: Task) -> None:
+        """Delete the task (the version check guards against a concurrent change)."""
+        await self.session.delete(task)
+        await self.session.flush()
+
+    async def flush(self) -> None:
+        """Write pending changes (the version counter is checked and bumped here)."""
+        await self.session.flush()
+
+    async def page(
+        self, filters: TaskFilters, today: date, after: Keyset | None, limit: int
+    ) -> list[Row[Any]]:
+        """Up to `limit` matching rows after `after`, in the filters' sort order.
+
+        Keyset pagination: each page is an index range scan, so a deep page costs what
+        the first does. Rows whose sort value is null come last in both directions.
+        """
+        base = _read_select().where(*_conditions(filters, today))
+        column = SORT_COLUMNS[filters.sort]
+        descending = filters.order is SortOrder.DESC
+        if filters.sort is SortField.ID:
+            stmt = base if after is None else base.where(_after_id(after.id, descending))
+            return await self._rows(stmt.order_by(_directed(Task.id, descending)).limit(limit))
+
+        rows: list[Row[Any]] = []
+        nullable = filters.sort in NULLABLE_SORTS
+        if after is None or after.value is not None:
+            stmt = base.where(column.is_not(None)) if nullable else base
+            if after is not None:
+                key = tuple_(column, Task.id)
+                bound = tuple_(literal(after.value, column.type), literal(after.id))
+                stmt = stmt.where(key < bound if descending else key > bound)
+            order = (_directed(column, descending), _directed(Task.id, descending))
+            rows = await self._rows(stmt.order_by(*order).limit(limit))
+        if nullable and len(rows) < limit:
+            stmt = base.where(column.is_(None))
+            if after is not None and after.value is None:
+                stmt = stmt.where(_after_id(after.id, descending))
+            stmt = stmt.order_by(_directed(Task.id, descending)).limit(limit - len(rows))
+            rows += await self._rows(stmt)
+        return rows
+
+    async def stats(self, today: date) -> Sequence[Row[Any]]:
+        """Counts grouped by project, status and priority, with the overdue count of each."""
+        overdue = case((_overdue(today), 1), else_=0)
+        stmt = (
+            select(
+                Project.name.label("project"),
+                Task.status,
+                Task.priority,
+                func.count().label("total"),
+                func.sum(overdue).label("overdue"),
+            )
+            .select_from(Task)
+            .outerjoin(Project, Task.project_id == Project.id)
+            .group_by(Project.id, Project.name, Task.status, Task.priority)
+        )
+        rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
+        return rows
+
+    async def _rows(self, stmt: Select[Any]) -> list[Row[Any]]:
+        return list((await self.session.execute(stmt)).all())
+
+
+def _read_select() -> Select[Any]:
+    stmt = select(*READ_COLUMNS).select_from(Task)
+    joined: Select[Any] = stmt.outerjoin(Project, Task.project_id == Project.id)  # type: ignore[assignment]
+    return joined
+
+
+def _directed(column: Any, descending: bool) -> Any:
+    return column.desc() if descending else column.asc()
+
+
+def _after_id(task_id: int, descending: bool) -> ColumnElement[bool]:
+    return Task.id < task_id if descending else Task.id > task_id
+
+
+def _overdue(today: date) -> ColumnElement[bool]:
+    return and_(Task.due_date < today, Task.status.not_in(CLOSED_STATUSES))
+
+
+def _conditions(filters: TaskFilters, today: date) -> list[ColumnElement[bool]]:
+    """SQL conditions for the filters; every value is a bound parameter."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.status:
+        conditions.append(Task.status.in_(filters.status))
+    if filters.priority:
+        conditions.append(Task.priority.in_(filters.priority))
+    if filters.project is not None:
+        conditions.append(Project.name_key == name_key(filters.project))
+    conditions.extend(Task.tags.contains(f",{tag},", autoescape=True) for tag in filters.tag)
+    if filters.due_before is not None:
+        conditions.append(Task.due_date < filters.due_before)
+    if filters.due_after is not None:
+        conditions.append(Task.due_date > filters.due_after)
+    if filters.overdue is True:
+        conditions.append(_overdue(today))
+    elif filters.overdue is False:
+        conditions.append(
+            or_(
+                Task.due_date.is_(None),
+                Task.due_date >= today,
+                Task.status.in_(CLOSED_STATUSES),
+            )
+        )
+    if filters.q:
+        conditions.append(
+            or_(
+                Task.title.icontains(filters.q, autoescape=True),
+                Task.description.icontains(filters.q, autoescape=True),
+            )
+        )
+    return conditions

@@ -1,0 +1,87 @@
+"""The declarative base and the portable column types every model uses."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, MetaData, SmallInteger, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase
+
+from app.core.enums import Priority
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TAG_SEPARATOR = ","
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every engine (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC; naive values are refused rather than guessed."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PriorityType(TypeDecorator[Priority]):
+    """Stores a `Priority` as its rank, so ORDER BY and indexes follow the domain order."""
+
+    impl = SmallInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Priority | int | None, dialect: Dialect) -> int | None:
+        """Priority → rank (ranks pass through, for keyset cursors)."""
+        if value is None:
+            return None
+        return value if isinstance(value, int) else Priority(value).rank
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Priority | None:
+        """Rank → Priority."""
+        return None if value is None else Priority.from_rank(value)
+
+
+class TagList(TypeDecorator[list[str]]):
+    """Normalised tags as one delimited string: `,a,b,` (empty string when none).
+
+    Surrounding separators make "has tag t" a portable `LIKE '%,t,%'`; the tag syntax
+    (`[a-z0-9][a-z0-9_-]*`) can never contain the separator.
+    """
+
+    impl = String(700)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """List of tags → `,a,b,`."""
+        if value is None:
+            return None
+        if isinstance(value, str):  # already encoded, e.g. a LIKE pattern
+            return value
+        return f"{TAG_SEPARATOR}{TAG_SEPARATOR.join(value)}{TAG_SEPARATOR}" if value else ""
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[str]:
+        """`,a,b,` → list of tags."""
+        return [tag for tag in (value or "").split(TAG_SEPARATOR) if tag]

@@ -1,0 +1,1 @@
+"""Pydantic schemas: the API contract, also used by the CLI and importers."""

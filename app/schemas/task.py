@@ -1,0 +1,178 @@
+"""The task API contract: what callers send and what they get back."""
+
+import re
+from datetime import date
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from app.core.enums import Priority, SortField, SortOrder, TaskStatus
+from app.schemas.types import UTCDateTime, UTCInputDateTime
+
+MAX_TAGS = 20
+TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+PAGE_LIMIT_MAX = 200
+PAGE_LIMIT_DEFAULT = 50
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Lowercase, check, de-duplicate and sort tags; at most `MAX_TAGS`."""
+    normalized = {tag.strip().lower() for tag in tags}
+    bad = sorted(tag for tag in normalized if not TAG_PATTERN.fullmatch(tag))
+    if bad:
+        raise ValueError(
+            f"invalid tag(s) {', '.join(map(repr, bad))}: use 1-32 of a-z, 0-9, '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if len(normalized) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} distinct tags, got {len(normalized)}")
+    return sorted(normalized)
+
+
+Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+TagFilter = Annotated[
+    list[str], AfterValidator(lambda tags: sorted({t.strip().lower() for t in tags}))
+]
+
+
+class TaskCreate(BaseModel):
+    """A new task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title = Field(description="What to do; trimmed, 1-200 characters.")
+    description: Description | None = Field(default=None, description="Details, ≤ 5,000 chars.")
+    status: TaskStatus = Field(default=TaskStatus.TODO, description="Initial status.")
+    priority: Priority = Field(default=Priority.MEDIUM, description="low < medium < high < urgent.")
+    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD.")
+    project: ProjectName | None = Field(
+        default=None, description="Name of an existing project (case-insensitive)."
+    )
+    tags: Tags = Field(default_factory=list, description="Tags: lowercased, unique, ≤ 20.")
+
+
+class TaskImport(TaskCreate):
+    """A task read from an import file: a `TaskCreate` that may also carry its history."""
+
+    created_at: UTCInputDateTime | None = Field(default=None, description="When it was created.")
+    completed_at: UTCInputDateTime | None = Field(
+        default=None, description="When it was completed."
+    )
+
+
+class TaskUpdate(BaseModel):
+    """A partial update: only the fields sent are changed; null clears nullable fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = Field(default=None, description="New title.")
+    description: Description | None = Field(default=None, description="New description.")
+    status: TaskStatus | None = Field(default=None, description="New status (see transitions).")
+    priority: Priority | None = Field(default=None, description="New priority.")
+    due_date: date | None = Field(default=None, description="New due date; null clears it.")
+    project: ProjectName | None = Field(default=None, description="New project; null clears it.")
+    tags: Tags | None = Field(default=None, description="Replacement tag list.")
+
+    @model_validator(mode="after")
+    def _refuse_null_for_required_fields(self) -> Self:
+        """Null clears a nullable field; for the others it is a mistake, not a no-op."""
+        for name in sorted(NON_NULLABLE_UPDATE_FIELDS & self.model_fields_set):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller set, with their new values."""
+        return self.model_dump(exclude_unset=True)
+
+
+NON_NULLABLE_UPDATE_FIELDS = frozenset({"title", "status", "priority", "tags"})
+
+
+class TaskRead(BaseModel):
+    """A task as the API returns it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(description="Assigned by the database.")
+    title: str = Field(description="What to do.")
+    description: str | None = Field(description="Details.")
+    status: TaskStatus = Field(description="Current status.")
+    priority: Priority = Field(description="Priority.")
+    due_date: date | None = Field(description="Due date.")
+    project: str | None = Field(description="Project name.")
+    tags: list[str] = Field(description="Sorted, lowercased tags.")
+    created_at: UTCDateTime = Field(description="Creation time (UTC).")
+    updated_at: UTCDateTime = Field(description="Last change (UTC).")
+    completed_at: UTCDateTime | None = Field(description="When it entered `done` (UTC).")
+    version: int = Field(description="1 on create, +1 on every change; the ETag.")
+
+
+class TaskPage(BaseModel):
+    """One page of a task list."""
+
+    items: list[TaskRead] = Field(description="The tasks on this page.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class TaskFilters(BaseModel):
+    """Which tasks a list or an export covers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: list[TaskStatus] = Field(default_factory=list, description="Any of these statuses.")
+    priority: list[Priority] = Field(default_factory=list, description="Any of these priorities.")
+    project: ProjectName | None = Field(default=None, description="Project name.")
+    tag: TagFilter = Field(default_factory=list, description="Tasks having all these tags.")
+    due_before: date | None = Field(default=None, description="Due strictly before this date.")
+    due_after: date | None = Field(default=None, description="Due strictly after this date.")
+    overdue: bool | None = Field(default=None, description="Only (or no) overdue tasks.")
+    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Case-insensitive text in title or description."
+    )
+    sort: SortField = Field(default=SortField.ID, description="Sort key.")
+    order: SortOrder = Field(default=SortOrder.ASC, description="Sort direction.")
+
+
+class TaskQuery(TaskFilters):
+    """A list request: filters, sort and one page."""
+
+    limit: int = Field(
+        default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX, description="Page size, 1-200."
+    )
+    cursor: Annotated[str, StringConstraints(max_length=1024)] | None = Field(
+        default=None, description="Opaque `next_cursor` of the previous page."
+    )
+
+    @property
+    def filters(self) -> TaskFilters:
+        """The filter part of the query (what a cursor is bound to)."""
+        return TaskFilters.model_validate(self.model_dump(exclude={"limit", "cursor"}))
+
+
+class BulkCreate(BaseModel):
+    """A batch of tasks created all or nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: list[TaskCreate] = Field(min_length=1, max_length=1000, description="1-1,000 tasks.")
+
+
+class BulkCreated(BaseModel):
+    """What a bulk create made."""
+
+    created: int = Field(description="How many tasks were created.")
+    ids: list[int] = Field(description="Their ids, in the order sent.")

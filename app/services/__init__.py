@@ -1,0 +1,1 @@
+"""Business rules: one service class per feature."""

@@ -1,0 +1,1 @@
+"""The `app-cli` command-line front door."""

@@ -1,0 +1,41 @@
+"""The root `app-cli` command: global options and one sub-app per feature."""
+
+from typing import Annotated
+
+import typer
+
+from cli import project, serve, stats, task
+from cli.runtime import CliState
+
+app = typer.Typer(
+    name="app-cli",
+    no_args_is_help=True,
+    help="Task Tracker: manage tasks and projects, import/export, or serve the HTTP API.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(task.app, name="tasks")
+app.add_typer(project.app, name="projects")
+app.command("stats")(stats.show_stats)
+app.command("serve")(serve.serve)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="DATABASE_URL",
+            help="Database URL [default: sqlite+aiosqlite:///./tasks.db].",
+            show_envvar=True,
+        ),
+    ] = None,
+) -> None:
+    """Task Tracker's command line."""
+    ctx.obj = CliState(database_url=database_url)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

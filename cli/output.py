@@ -1,0 +1,116 @@
+"""Terminal output: data to stdout, messages to stderr, colour only on a terminal.
+
+Rich already honours `NO_COLOR` and leaves colour out when the stream is not a terminal.
+"""
+
+import sys
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+__all__ = ["Table", "escape"]
+
+from app.core.enums import CLOSED_STATUSES, Priority, TaskStatus
+
+if TYPE_CHECKING:  # pydantic is imported by the commands that need it, keeping --help fast
+    from pydantic import BaseModel
+
+    from app.schemas.task import TaskRead
+
+STATUS_STYLES = {
+    TaskStatus.TODO: "cyan",
+    TaskStatus.IN_PROGRESS: "yellow",
+    TaskStatus.DONE: "green",
+    TaskStatus.CANCELLED: "dim",
+}
+PRIORITY_STYLES = {
+    Priority.LOW: "dim",
+    Priority.MEDIUM: "",
+    Priority.HIGH: "yellow",
+    Priority.URGENT: "bold red",
+}
+
+
+def stdout() -> Console:
+    """The console for results."""
+    return Console(soft_wrap=False)
+
+
+def stderr() -> Console:
+    """The console for messages and progress."""
+    return Console(stderr=True, soft_wrap=True)
+
+
+def print_json(model: "BaseModel") -> None:
+    """Print one JSON document (the API's shape) and nothing else on stdout."""
+    sys.stdout.write(model.model_dump_json())
+    sys.stdout.write("\n")
+
+
+def message(text: str) -> None:
+    """A message for the person at the terminal (stderr)."""
+    stderr().print(text, highlight=False)
+
+
+def fail(text: str, hint: str | None, code: int) -> typer.Exit:
+    """Print an error and its hint on stderr; return the Exit to raise."""
+    console = stderr()
+    console.print(f"[bold red]Error:[/] {escape(text)}", highlight=False)
+    if hint:
+        console.print(escape(hint), style="dim", highlight=False)
+    return typer.Exit(code)
+
+
+def styled_status(status: TaskStatus) -> str:
+    """Status with its colour."""
+    return f"[{STATUS_STYLES[status]}]{status}[/]"
+
+
+def styled_priority(priority: Priority) -> str:
+    """Priority with its colour."""
+    style = PRIORITY_STYLES[priority]
+    return f"[{style}]{priority}[/]" if style else str(priority)
+
+
+def styled_due(due: date | None, status: TaskStatus, today: date) -> str:
+    """Due date, highlighted when overdue."""
+    if due is None:
+        return ""
+    if due < today and status not in CLOSED_STATUSES:
+        return f"[bold red]{due.isoformat()} (overdue)[/]"
+    return due.isoformat()
+
+
+def task_table(tasks: Iterable["TaskRead"], today: date) -> Table:
+    """A table of tasks (objects shaped like `TaskRead`)."""
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("ID", justify="right")
+    for column in ("Title", "Status", "Priority", "Due", "Project", "Tags"):
+        table.add_column(column)
+    for task in tasks:
+        table.add_row(
+            str(task.id),
+            escape(task.title),
+            styled_status(task.status),
+            styled_priority(task.priority),
+            styled_due(task.due_date, task.status, today),
+            escape(task.project or ""),
+            escape(", ".join(task.tags)),
+        )
+    return table
+
+
+def panel(title: str, rows: Iterable[tuple[str, str]]) -> Panel:
+    """A two-column panel of labelled values."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in rows:
+        grid.add_row(label, value)
+    return Panel(grid, title=escape(title), expand=False)

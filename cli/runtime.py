@@ -1,0 +1,85 @@
+"""Run one use case per command: its own event loop, database and transaction.
+
+Typer has no native async, so each command is a plain function that calls `run()`
+with a coroutine factory; errors come back as messages on stderr and exit codes.
+"""
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import typer
+
+from cli.errors import ExitCode, exit_code_for, hint_for
+from cli.output import fail
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CliState:
+    """Options of the root command that every sub-command needs."""
+
+    database_url: str | None
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The root command's options."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, CliState) else CliState(database_url=None)
+
+
+def run(
+    ctx: typer.Context,
+    work: "Callable[[AsyncSession], Awaitable[T]]",
+    *,
+    write: bool = True,
+) -> T:
+    """Run `work` in one transaction; map domain and validation errors to exit codes."""
+    from pydantic import ValidationError
+
+    from app.core.errors import AppError
+
+    try:
+        return asyncio.run(_in_session(ctx, work, write=write))
+    except AppError as error:
+        raise fail(error.message, hint_for(error), exit_code_for(error)) from None
+    except ValidationError as error:
+        raise invalid_input(error) from None
+    except KeyboardInterrupt:
+        raise fail("Interrupted; nothing was changed.", None, 130) from None
+
+
+async def _in_session(
+    ctx: typer.Context, work: "Callable[[AsyncSession], Awaitable[T]]", *, write: bool
+) -> T:
+    from app.core.config import get_settings
+    from app.core.database import Database
+    from app.core.logging import configure_logging
+
+    configure_logging(logging.WARNING, stream=sys.stderr)
+    settings = get_settings()
+    database = Database(
+        state(ctx).database_url or settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=2,
+    )
+    try:
+        await database.create_all()
+        async with database.session(write=write) as session:
+            return await work(session)
+    finally:
+        await database.dispose()
+
+
+def invalid_input(error: "ValidationError") -> typer.Exit:
+    """Report every invalid field of a schema validation, exit 2."""
+    lines = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()]
+    return fail("Invalid input:\n  " + "\n  ".join(lines), None, ExitCode.INVALID_INPUT)

@@ -1,0 +1,53 @@
+"""`app-cli serve`: run the HTTP API with uvicorn."""
+
+import os
+import signal
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from cli.runtime import state
+
+HOST_HELP = "Bind address [env HOST, default 127.0.0.1]."
+PORT_HELP = "Port [env PORT, default 8000]."
+
+
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Bind address [env HOST, default 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port [env PORT, default 8000].", min=1, max=65535)
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    import uvicorn
+
+    from app.core.config import get_settings
+    from app.core.logging import configure_logging
+
+    database_url = state(ctx).database_url
+    if database_url:
+        # Workers are new processes: they read the URL from the environment.
+        os.environ["DATABASE_URL"] = database_url
+        get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging()
+    # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_config=None,
+        server_header=False,
+    )
