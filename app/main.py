@@ -26,18 +26,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
         db = database or Database(
             settings.database_url,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             pool_size=settings.db_pool_size,
         )
         app.state.database = db
-        await db.create_all()
+        if owned:  # an injected database is set up and disposed of by its owner
+            await db.create_all()
         logger.info("app.started", extra={"database": db.safe_url, "engine": db.backend})
         try:
             yield
         finally:
-            if database is None:
+            if owned:
                 await db.dispose()
             logger.info("app.stopped")
 

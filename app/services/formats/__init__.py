@@ -1,0 +1,60 @@
+"""Batch import/export file formats: one module per format, registered here.
+
+Adding a format means one new module (``FORMAT``, ``EXTENSIONS``, ``read``,
+``write``; see :class:`~app.services.formats.base.FormatModule`), its
+:class:`ImportFormat` member, and one line in ``_MODULES``.
+"""
+
+from pathlib import PurePath
+
+from app.services.formats import csv, json, jsonl, taskwarrior, todotxt
+from app.services.formats.base import (
+    MAX_RECORD_BYTES,
+    FileFormatError,
+    FormatModule,
+    ImportFormat,
+    RawRecord,
+    Reader,
+    Writer,
+)
+
+__all__ = [
+    "EXTENSIONS",
+    "MAX_RECORD_BYTES",
+    "READERS",
+    "WRITERS",
+    "FileFormatError",
+    "ImportFormat",
+    "RawRecord",
+    "Reader",
+    "Writer",
+    "detect_format",
+]
+
+_MODULES: tuple[FormatModule, ...] = (
+    csv,
+    jsonl,
+    json,
+    taskwarrior,
+    todotxt,
+)
+
+READERS: dict[ImportFormat, Reader] = {module.FORMAT: module.read for module in _MODULES}
+"""The reader of each format."""
+
+WRITERS: dict[ImportFormat, Writer] = {module.FORMAT: module.write for module in _MODULES}
+"""The writer of each format."""
+
+EXTENSIONS: dict[str, ImportFormat] = {
+    extension: module.FORMAT for module in _MODULES for extension in module.EXTENSIONS
+}
+"""File extension (lowercase, with the dot) → format."""
+
+
+def detect_format(path: str) -> ImportFormat | None:
+    """Return the format a file name's extension implies, or None if it implies none.
+
+    ``.json`` means plain JSON: a Taskwarrior export must be named with
+    ``--format taskwarrior``.
+    """
+    return EXTENSIONS.get(PurePath(path).suffix.lower())

@@ -1,0 +1,111 @@
+"""The interface every batch import/export format implements, and its errors.
+
+A format is one module with ``FORMAT``, ``EXTENSIONS``, ``read`` and ``write``
+(see :class:`FormatModule`). Readers turn a binary stream into
+:class:`RawRecord` objects holding *canonical task fields* (``title``,
+``description``, ``status``, ``priority``, ``due_date``, ``project``, ``tags``,
+``created_at``, ``completed_at``); they apply the format's mapping but leave
+value validation to the task schema. Writers turn tasks in the API's JSON
+shape into text chunks.
+"""
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, BinaryIO, Protocol
+
+MAX_RECORD_BYTES = 1 << 20
+"""Longest line or record accepted (1 MiB); anything longer makes the file unusable."""
+
+CANONICAL_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "status",
+        "priority",
+        "due_date",
+        "project",
+        "tags",
+        "created_at",
+        "completed_at",
+    }
+)
+"""The task fields a reader may put in :attr:`RawRecord.fields`."""
+
+
+class ImportFormat(StrEnum):
+    """A supported batch import/export format."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    JSON = "json"
+    TASKWARRIOR = "taskwarrior"
+    TODOTXT = "todotxt"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record read from an import file, before schema validation.
+
+    Attributes:
+        number: 1-based line where the record starts (csv, jsonl, todotxt) or
+            element index (json, taskwarrior).
+        fields: Canonical task fields present in the record; empty when
+            ``error`` or ``note`` is set.
+        raw: The record exactly as read, without its trailing newline.
+        error: A problem local to this record (the rest of the file is fine).
+        note: An informational skip (not an error), e.g. a recurring template.
+    """
+
+    number: int
+    fields: dict[str, Any] = field(hash=False)
+    raw: str
+    error: str | None = None
+    note: str | None = None
+
+
+class FileFormatError(Exception):
+    """The whole file is unusable (encoding, binary data, structure, size...)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class Reader(Protocol):
+    """Reads a binary stream lazily into records."""
+
+    def __call__(self, stream: BinaryIO) -> Iterator[RawRecord]:
+        """Yield one record at a time; raise FileFormatError for an unusable file."""
+        ...
+
+
+class Writer(Protocol):
+    """Writes tasks (API JSON shape) as text chunks."""
+
+    def __call__(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+        """Yield text chunks that, concatenated, form the file."""
+        ...
+
+
+class FormatModule(Protocol):
+    """What a format module exposes; the registry is built from these."""
+
+    @property
+    def FORMAT(self) -> ImportFormat:
+        """The format this module implements."""
+        ...
+
+    @property
+    def EXTENSIONS(self) -> tuple[str, ...]:
+        """File extensions (lowercase, with the dot) that imply this format."""
+        ...
+
+    def read(self, stream: BinaryIO) -> Iterator[RawRecord]:
+        """Yield the file's records."""
+        ...
+
+    def write(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+        """Yield the file's text chunks."""
+        ...

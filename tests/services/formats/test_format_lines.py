@@ -1,0 +1,103 @@
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError
+from app.services.formats.lines import iter_lines, iter_text_lines, strip_newline
+
+
+class CountingStream(io.RawIOBase):
+    """A stream over a file that records the largest single read."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+        self.largest = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> bytes:
+        data = self.inner.readline(-1 if size is None else size)
+        self.largest = max(self.largest, len(data))
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        self.largest = max(self.largest, len(data))
+        return data
+
+
+def lines(data: bytes) -> list[tuple[int, str]]:
+    return list(iter_lines(io.BytesIO(data)))
+
+
+def test_numbers_lines_and_keeps_terminators() -> None:
+    assert lines(b"a\r\nb\n\nc") == [(1, "a\r\n"), (2, "b\n"), (3, "\n"), (4, "c")]
+
+
+def test_strip_newline() -> None:
+    assert [strip_newline(s) for s in ("a\r\n", "b\n", "c", "d\r")] == ["a", "b", "c", "d"]
+
+
+def test_utf8_bom_is_dropped_from_first_line_only() -> None:
+    assert lines(b"\xef\xbb\xbfa\n\xef\xbb\xbfb\n") == [(1, "a\n"), (2, "\ufeffb\n")]
+
+
+def test_empty_file() -> None:
+    with pytest.raises(FileFormatError, match="empty"):
+        lines(b"")
+
+
+def test_latin1_bytes_are_an_encoding_error_with_line() -> None:
+    with pytest.raises(FileFormatError, match="not valid UTF-8") as info:
+        lines(b"ok\ncaf\xe9\n")
+    assert info.value.line == 2
+    assert "0xe9" in info.value.message
+
+
+def test_nul_byte_is_binary_data() -> None:
+    with pytest.raises(FileFormatError, match="binary data") as info:
+        lines(b"ok\nok\n\x89PNG\x00\x00")
+    assert info.value.line == 3
+
+
+def test_utf16_bom_is_named() -> None:
+    with pytest.raises(FileFormatError, match="UTF-16"):
+        lines("title\n".encode("utf-16"))
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b""])
+def test_line_of_exactly_the_limit_is_accepted(ending: bytes) -> None:
+    [(_, text)] = lines(b"a" * MAX_RECORD_BYTES + ending)
+    assert len(strip_newline(text)) == MAX_RECORD_BYTES
+
+
+def test_line_one_byte_over_the_limit_is_refused() -> None:
+    with pytest.raises(FileFormatError, match="longer than 1 MiB") as info:
+        lines(b"ok\n" + b"a" * (MAX_RECORD_BYTES + 1) + b"\n")
+    assert info.value.line == 2
+
+
+def test_ten_megabyte_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    with path.open("wb") as out:
+        out.write(b"title\n")
+        for _ in range(10):
+            out.write(b"x" * (1 << 20))
+        out.write(b"\nmore\n")
+    with path.open("rb") as raw:
+        stream = CountingStream(raw)
+        with pytest.raises(FileFormatError, match="line 2 is longer than 1 MiB"):
+            list(iter_lines(stream))  # type: ignore[arg-type]
+    assert stream.largest <= MAX_RECORD_BYTES + 2
+
+
+def test_text_lines_skip_blank_lines_and_drop_terminators() -> None:
+    assert list(iter_text_lines(io.BytesIO(b"\n a\r\n \t\nb"))) == [(2, " a"), (4, "b")]
+
+
+def test_text_lines_of_only_blank_lines_is_empty() -> None:
+    with pytest.raises(FileFormatError, match="the file is empty"):
+        list(iter_text_lines(io.BytesIO(b"\n \r\n\n")))

@@ -1,0 +1,195 @@
+import io
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.services.formats import taskwarrior
+from app.services.formats.base import FileFormatError, RawRecord
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "formats"
+ENTRY = "20240105T093000Z"
+
+
+def read_bytes(data: bytes) -> list[RawRecord]:
+    return list(taskwarrior.read(io.BytesIO(data)))
+
+
+def read_one(**tw: Any) -> RawRecord:
+    [record] = read_bytes(json.dumps([{"description": "t", **tw}]).encode())
+    return record
+
+
+def test_real_export_fixture_maps_as_documented() -> None:
+    with (FIXTURES / "taskwarrior_export.json").open("rb") as stream:
+        records = list(taskwarrior.read(stream))
+    assert [r.number for r in records] == list(range(1, 10))
+    assert all(r.error is None for r in records)
+    by_title = {r.fields["title"]: r.fields for r in records if r.fields}
+    assert by_title["Write the quarterly report"] == {
+        "title": "Write the quarterly report",
+        "description": 'Ask Anna for the numbers\nDraft "v2" in shared/drive, with commas',
+        "status": "todo",
+        "priority": "high",
+        "project": "work.reports.q3",
+        "tags": ["review", "writing"],
+        "due_date": "2030-07-15",
+        "created_at": "2024-01-05T09:30:00+00:00",
+    }
+    assert by_title["Buy milk"]["priority"] == "low"
+    assert by_title["Refactor parser"]["status"] == "in_progress"
+    assert by_title["Refactor parser"]["priority"] == "medium"
+    assert by_title["Wait for delivery"]["status"] == "todo"  # 2.6: pending + wait
+    assert by_title["Wait for delivery"]["priority"] == "medium"  # no priority
+    assert by_title["Pay rent"]["status"] == "done"
+    assert by_title["Pay rent"]["completed_at"] == "2026-11-27T18:35:21+00:00"
+    assert by_title["Old idea"]["status"] == "cancelled"
+    assert "completed_at" not in by_title["Old idea"]
+    assert by_title['Unicode: café ✓ and "quotes"']["status"] == "todo"
+    # The recurring template is skipped with a note; its generated instance is a task.
+    template = records[4]
+    assert (template.note, template.error, template.fields) == (
+        "recurring template skipped",
+        None,
+        {},
+    )
+    assert '"status":"recurring"' in template.raw
+    assert by_title["Water plants"]["due_date"] == "2030-07-01"
+    assert records[0].raw.startswith('{"id":1,"description":"Write the quarterly report"')
+
+
+def test_waiting_status_of_older_versions() -> None:
+    assert read_one(status="waiting").fields["status"] == "todo"
+    assert read_one(status="waiting", start=ENTRY).fields["status"] == "in_progress"
+
+
+def test_due_is_the_utc_date() -> None:
+    assert read_one(due="20240714T220000Z").fields["due_date"] == "2024-07-14"
+
+
+def test_end_of_a_pending_task_is_not_completed_at() -> None:
+    assert "completed_at" not in read_one(status="pending", end=ENTRY).fields
+
+
+@pytest.mark.parametrize(
+    ("tw", "error"),
+    [
+        ({"status": "frozen"}, "unknown Taskwarrior status 'frozen'"),
+        ({"priority": "X"}, "unknown Taskwarrior priority 'X'"),
+        ({"due": "2024-07-14"}, "'due' is not a Taskwarrior date"),
+        ({"entry": 5}, "'entry' is not a Taskwarrior date"),
+        ({"annotations": ["x"]}, "'annotations' is not a list"),
+        ({"description": None}, "not a Taskwarrior task: no 'description' text"),
+    ],
+)
+def test_records_of_unknown_shape_are_record_errors(tw: dict[str, Any], error: str) -> None:
+    record = read_one(**tw)
+    assert record.error is not None
+    assert record.error.startswith(error)
+    assert record.fields == {}
+
+
+def test_non_object_element_is_a_record_error() -> None:
+    [record] = read_bytes(b"[42]")
+    assert record.error == "not a JSON object (found a number)"
+
+
+def test_not_an_array_names_taskwarrior() -> None:
+    with pytest.raises(FileFormatError, match="not a Taskwarrior export"):
+        read_bytes(b'{"description": "x"}')
+
+
+TASKS: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "title": "Write report",
+        "description": 'Numbers,\nthen "draft"',
+        "status": "todo",
+        "priority": "urgent",
+        "due_date": "2030-07-15",
+        "project": "Work reports",
+        "tags": ["review", "writing"],
+        "created_at": "2024-01-05T10:30:00.123456+01:00",
+        "updated_at": "2024-01-06T10:00:00+00:00",
+        "completed_at": None,
+        "version": 2,
+    },
+    {
+        "id": 2,
+        "title": "Refactor",
+        "description": None,
+        "status": "in_progress",
+        "priority": "low",
+        "due_date": None,
+        "project": None,
+        "tags": [],
+        "created_at": "2024-02-01T08:00:00+00:00",
+        "updated_at": "2024-02-02T08:00:00+00:00",
+        "completed_at": None,
+        "version": 3,
+    },
+]
+
+
+def test_writer_output_is_what_task_import_expects() -> None:
+    exported = json.loads("".join(taskwarrior.write(TASKS)))
+    assert exported[0] == {
+        "uuid": str(uuid.uuid5(taskwarrior.UUID_NAMESPACE, "1")),
+        "description": "Write report",
+        "status": "pending",
+        "entry": "20240105T093000Z",
+        "modified": "20240106T100000Z",
+        "priority": "H",
+        "project": "Work reports",
+        "tags": ["review", "writing"],
+        "due": "20300715T000000Z",
+        "annotations": [{"entry": "20240105T093000Z", "description": 'Numbers,\nthen "draft"'}],
+    }
+    assert exported[1]["start"] == "20240202T080000Z"
+    assert exported[1]["priority"] == "L"
+    assert not any(value is None for task in exported for value in task.values())
+
+
+def test_writer_status_mapping_and_stable_uuid() -> None:
+    base = {**TASKS[1], "completed_at": "2024-03-01T00:00:00+00:00"}
+    done = json.loads("".join(taskwarrior.write([{**base, "status": "done"}])))[0]
+    cancelled = json.loads("".join(taskwarrior.write([{**base, "status": "cancelled"}])))[0]
+    assert (done["status"], done["end"]) == ("completed", "20240301T000000Z")
+    assert cancelled["status"] == "deleted"
+    assert "start" not in done
+    assert done["uuid"] == cancelled["uuid"] == str(uuid.uuid5(taskwarrior.UUID_NAMESPACE, "2"))
+
+
+def test_writer_with_no_tasks() -> None:
+    assert "".join(taskwarrior.write([])) == "[]\n"
+
+
+@pytest.mark.skipif(shutil.which("task") is None, reason="taskwarrior is not installed")
+def test_live_round_trip_through_task_import_and_export(tmp_path: Path) -> None:
+    exported = tmp_path / "export.json"
+    exported.write_text("".join(taskwarrior.write(TASKS)), encoding="utf-8")
+    env = {**os.environ, "TASKDATA": str(tmp_path / "data"), "TASKRC": os.devnull}
+    (tmp_path / "data").mkdir()
+    task = ["task", "rc.confirmation=off", "rc.hooks=off", "rc.verbose=nothing"]
+    imported = subprocess.run(
+        [*task, "import", str(exported)], env=env, capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.count(" add ") == 2
+    out = subprocess.run([*task, "export"], env=env, capture_output=True, check=True).stdout
+    by_title = {r.fields["title"]: r.fields for r in read_bytes(out)}
+    assert by_title["Write report"] == {
+        "title": "Write report",
+        "description": 'Numbers,\nthen "draft"',
+        "status": "todo",
+        "priority": "high",  # urgent has no Taskwarrior equivalent
+        "due_date": "2030-07-15",
+        "project": "Work reports",
+        "tags": ["review", "writing"],
+        "created_at": "2024-01-05T09:30:00+00:00",  # UTC, whole seconds
+    }
+    assert by_title["Refactor"]["status"] == "in_progress"
