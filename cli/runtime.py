@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from app.core.errors import AppError
+
 T = TypeVar("T")
 
 
@@ -41,8 +43,12 @@ def run(
     work: "Callable[[AsyncSession], Awaitable[T]]",
     *,
     write: bool = True,
+    explain: "Callable[[AppError], None] | None" = None,
 ) -> T:
-    """Run `work` in one transaction; map domain and validation errors to exit codes."""
+    """Run `work` in one transaction; map domain and validation errors to exit codes.
+
+    `explain` may print details of a domain error (e.g. every rejected record) first.
+    """
     from pydantic import ValidationError
 
     from app.core.errors import AppError
@@ -50,6 +56,8 @@ def run(
     try:
         return asyncio.run(_in_session(ctx, work, write=write))
     except AppError as error:
+        if explain is not None:
+            explain(error)
         raise fail(error.message, hint_for(error), exit_code_for(error)) from None
     except ValidationError as error:
         raise invalid_input(error) from None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.core.enums import Priority, SortField, SortOrder, TaskStatus
-from cli import output
+from cli import output, task_transfer
 from cli.errors import ExitCode
 from cli.runtime import run
 
@@ -30,7 +30,8 @@ def _service(session: "AsyncSession") -> "TaskService":
     return TaskService.from_session(session)
 
 
-def _parse_date(value: str | None) -> date | None:
+def parse_date(value: str | None) -> date | None:
+    """Parse a YYYY-MM-DD option value (None passes through)."""
     if value is None:
         return None
     try:
@@ -73,7 +74,7 @@ def add_task(
     """Create a task."""
     from app.schemas.task import TaskCreate
 
-    due_date = _parse_date(due)
+    due_date = parse_date(due)
 
     async def work(session: "AsyncSession") -> "TaskRead":
         data = TaskCreate(
@@ -128,8 +129,8 @@ def list_tasks(
         "priority": priority or [],
         "project": project,
         "tag": tag or [],
-        "due_before": _parse_date(due_before),
-        "due_after": _parse_date(due_after),
+        "due_before": parse_date(due_before),
+        "due_after": parse_date(due_after),
         "overdue": overdue,
         "q": q,
         "sort": sort,
@@ -194,7 +195,7 @@ def update_task(
             "title": title,
             "description": description,
             "priority": priority,
-            "due_date": _parse_date(due),
+            "due_date": parse_date(due),
             "project": project,
             "tags": tag,
         }.items()
@@ -252,3 +253,7 @@ def delete_task(
 
     run(ctx, work)
     output.message(f"Deleted task #{task_id}.")
+
+
+app.command("import")(task_transfer.import_tasks)
+app.command("export")(task_transfer.export_tasks)

@@ -110,7 +110,7 @@ class TaskService:
     async def create(self, data: TaskCreate) -> TaskRead:
         """Create a task in its project (which must exist)."""
         project_id = await self._project_id(data.project)
-        task_id = await self.tasks.add(self._new_row(data, project_id, self.clock()))
+        task_id = await self.tasks.add(self.new_row(data, project_id, self.clock()))
         return await self.get(task_id)
 
     async def create_many(self, items: Sequence[TaskCreate]) -> list[int]:
@@ -131,7 +131,7 @@ class TaskService:
             raise InvalidInputError("Some tasks name projects that do not exist.", problems)
         now = self.clock()
         rows = [
-            self._new_row(item, ids_by_key[item.project.casefold()] if item.project else None, now)
+            self.new_row(item, ids_by_key[item.project.casefold()] if item.project else None, now)
             for item in items
         ]
         return await self.tasks.add_many(rows, return_ids=True)
@@ -218,8 +218,8 @@ class TaskService:
         return project.id
 
     @staticmethod
-    def _new_row(data: TaskCreate, project_id: int | None, now: datetime) -> dict[str, Any]:
-        """The column values of a new task."""
+    def new_row(data: TaskCreate, project_id: int | None, now: datetime) -> dict[str, Any]:
+        """The column values of a new task (imports may carry their own history)."""
         created_at = now
         completed_at = now if data.status is TaskStatus.DONE else None
         if isinstance(data, TaskImport):

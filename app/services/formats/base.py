@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, BinaryIO, Protocol
 
+from app.core.errors import InvalidInputError
+
 MAX_RECORD_BYTES = 1 << 20
 """Longest line or record accepted (1 MiB); anything longer makes the file unusable."""
 
@@ -64,12 +66,14 @@ class RawRecord:
     note: str | None = None
 
 
-class FileFormatError(Exception):
+class FileFormatError(InvalidInputError):
     """The whole file is unusable (encoding, binary data, structure, size...)."""
+
+    code = "invalid-file"
+    title = "Invalid file"
 
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.line = line
 
 
