@@ -98,11 +98,15 @@ class _RejectsFile:
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _print_problems(report: "ImportReport") -> None:
+LINE_NUMBERED = frozenset({"csv", "jsonl", "todotxt"})
+
+
+def _print_problems(report: "ImportReport", import_format: "ImportFormat") -> None:
     console = output.stderr()
+    unit = "line" if import_format in LINE_NUMBERED else "record"
     for problem in report.problems:
         console.print(
-            f"  record {problem.number}: {output.escape(problem.reason)}", highlight=False
+            f"  {unit} {problem.number}: {output.escape(problem.reason)}", highlight=False
         )
     if report.unlisted_problems:
         console.print(f"  … and {report.unlisted_problems} more", highlight=False)
