@@ -3,18 +3,24 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import StreamingResponse
 
-from app.api.deps import IfMatch, TaskReader, TaskWriter, etag
+from app.api.deps import DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
 from app.api.errors import problem_responses
+from app.core.enums import ExportFormat
 from app.schemas.task import (
     BulkCreate,
     BulkCreated,
     TaskCreate,
+    TaskExportQuery,
+    TaskFilters,
     TaskPage,
     TaskQuery,
     TaskRead,
     TaskUpdate,
 )
+from app.services.formats import ImportFormat
+from app.services.task_export import stream_export
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -51,6 +57,35 @@ async def create_tasks_bulk(body: BulkCreate, tasks: TaskWriter) -> BulkCreated:
     """Create up to 1,000 tasks, all or nothing."""
     ids = await tasks.create_many(body.tasks)
     return BulkCreated(created=len(ids), ids=ids)
+
+
+EXPORT_MEDIA_TYPES = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.CSV: "text/csv"}
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Every matching task, streamed.",
+            "content": {
+                media: {"schema": {"type": "string"}} for media in EXPORT_MEDIA_TYPES.values()
+            },
+        },
+        **problem_responses(422, 503),
+    },
+)
+async def export_tasks(
+    query: Annotated[TaskExportQuery, Query()], database: DatabaseDep
+) -> StreamingResponse:
+    """Stream every task matching the list filters as JSON lines or CSV."""
+    filters = TaskFilters.model_validate(query.model_dump(exclude={"format"}))
+    fmt = ImportFormat(query.format.value)
+    return StreamingResponse(
+        stream_export(database, filters, fmt),
+        media_type=EXPORT_MEDIA_TYPES[query.format],
+        headers={"Content-Disposition": f'attachment; filename="tasks.{query.format}"'},
+    )
 
 
 @router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(404, 422, 503))

@@ -18,7 +18,8 @@ class RequestIdFilter(logging.Filter):
     """Stamp every record with the id of the request being served (or null)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Attach `request_id` and keep the record."""
+        """Attach `request_id` (and drop uvicorn's ANSI-coloured duplicate message)."""
+        record.__dict__.pop("color_message", None)
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
         return True

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.enums import Priority, SortField, SortOrder, TaskStatus
+from app.core.enums import ExportFormat, Priority, SortField, SortOrder, TaskStatus
 from app.schemas.types import UTCDateTime, UTCInputDateTime
 
 MAX_TAGS = 20
@@ -161,6 +161,12 @@ class TaskQuery(TaskFilters):
     def filters(self) -> TaskFilters:
         """The filter part of the query (what a cursor is bound to)."""
         return TaskFilters.model_validate(self.model_dump(exclude={"limit", "cursor"}))
+
+
+class TaskExportQuery(TaskFilters):
+    """An export request: the list filters and a format."""
+
+    format: ExportFormat = Field(default=ExportFormat.JSONL, description="jsonl or csv.")
 
 
 class BulkCreate(BaseModel):
