@@ -19,6 +19,11 @@ NAMING_CONVENTION = {
 TAG_SEPARATOR = ","
 
 
+def encode_tags(tags: list[str]) -> str:
+    """Tags as stored: `,a,b,` (empty string when there are none)."""
+    return f"{TAG_SEPARATOR}{TAG_SEPARATOR.join(tags)}{TAG_SEPARATOR}" if tags else ""
+
+
 class Base(DeclarativeBase):
     """Declarative base with a constraint naming convention."""
 
@@ -80,7 +85,7 @@ class TagList(TypeDecorator[list[str]]):
             return None
         if isinstance(value, str):  # already encoded, e.g. a LIKE pattern
             return value
-        return f"{TAG_SEPARATOR}{TAG_SEPARATOR.join(value)}{TAG_SEPARATOR}" if value else ""
+        return encode_tags(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> list[str]:
         """`,a,b,` → list of tags."""

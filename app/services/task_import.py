@@ -5,6 +5,8 @@ validates each with the same schema the API uses, and inserts them in batches th
 one executemany per batch. The caller's transaction makes the whole import atomic.
 """
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -121,27 +123,31 @@ class TaskImporter:
         report = ImportReport(dry_run=dry_run)
         now = self.clock()
         batch: list[tuple[TaskImport, dict[str, Any]]] = []
-        for record in records:
-            report.read += 1
-            task = self._accept(record, report, on_reject)
-            writing = not dry_run and (on_error is OnError.SKIP or report.rejected == 0)
-            if task is not None and writing:
-                batch.append((task, TaskService.new_row(task, None, now)))
-                if len(batch) >= BATCH_SIZE:
-                    await self._write(batch, report, now)
-                    batch = []
-            if on_progress is not None and report.read % 1000 == 0:
-                on_progress(report.read)
-        if on_error is OnError.ABORT and report.rejected:
+        writer = _BatchWriter(self, report, now)
+        try:
+            for record in records:
+                report.read += 1
+                task = self._accept(record, report, on_reject)
+                writing = not dry_run and (on_error is OnError.SKIP or report.rejected == 0)
+                if task is not None and writing:
+                    batch.append((task, TaskService.new_row(task, None, now)))
+                    if len(batch) >= BATCH_SIZE:
+                        await writer.submit(batch)
+                        batch = []
+                if on_progress is not None and report.read % 1000 == 0:
+                    on_progress(report.read)
+            if on_error is OnError.ABORT and report.rejected:
+                raise ImportRejectedError(report)
+            if batch:
+                await writer.submit(batch)
+            await writer.drain()
+        finally:
+            await writer.cancel()
             report.seconds = time.perf_counter() - started
-            raise ImportRejectedError(report)
-        if batch:
-            await self._write(batch, report, now)
         if dry_run:
             report.imported = report.read - report.rejected - report.skipped
         if on_progress is not None:
             on_progress(report.read)
-        report.seconds = time.perf_counter() - started
         return report
 
     def _accept(
@@ -167,18 +173,17 @@ class TaskImporter:
             on_reject(rejection)
         return None
 
-    async def _write(
+    async def prepare(
         self, batch: list[tuple[TaskImport, dict[str, Any]]], report: ImportReport, now: datetime
-    ) -> None:
-        """Insert one batch, creating the projects it names that do not exist yet."""
+    ) -> list[dict[str, Any]]:
+        """The batch's rows, after creating the projects it names that do not exist yet."""
         await self._ensure_projects({t.project for t, _ in batch if t.project}, report, now)
         rows = []
         for task, row in batch:
             if task.project:
                 row["project_id"] = self._project_ids[name_key(task.project)]
             rows.append(row)
-        await self.tasks.add_many(rows, return_ids=False)
-        report.imported += len(rows)
+        return rows
 
     async def _ensure_projects(self, names: set[str], report: ImportReport, now: datetime) -> None:
         missing = {name_key(n): n for n in names if name_key(n) not in self._project_ids}
@@ -189,3 +194,42 @@ class TaskImporter:
         if to_create:
             self._project_ids.update(await self.projects.add_many(to_create, now))
             report.projects_created += len(to_create)
+
+
+class _BatchWriter:
+    """Inserts batches in the background while the next batch is read and validated.
+
+    At most one insert is in flight, and every other use of the connection (project
+    look-ups) waits for it, so statements never interleave. SQLite's driver runs the
+    insert on its own thread, which overlaps with parsing on this one.
+    """
+
+    def __init__(self, importer: TaskImporter, report: ImportReport, now: datetime) -> None:
+        self.importer = importer
+        self.report = report
+        self.now = now
+        self.pending: asyncio.Task[int] | None = None
+
+    async def submit(self, batch: list[tuple[TaskImport, dict[str, Any]]]) -> None:
+        """Wait for the previous insert, then start this batch's."""
+        await self.drain()
+        rows = await self.importer.prepare(batch, self.report, self.now)
+        self.pending = asyncio.create_task(self._insert(rows))
+        await asyncio.sleep(0)  # let the insert reach the driver before parsing resumes
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> int:
+        await self.importer.tasks.add_many(rows, return_ids=False)
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for the insert in flight, if any, and count its rows."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.report.imported += await pending
+
+    async def cancel(self) -> None:
+        """On failure: let the insert in flight finish before the transaction rolls back."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            with contextlib.suppress(Exception):
+                await pending
