@@ -25,7 +25,7 @@ test: test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== test suite on SQLite =="
-	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest --cov --cov-fail-under=90 $(PYTEST_ARGS)
 
 test-postgres: install
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
