@@ -4,7 +4,6 @@ Typer has no native async, so each command is a plain function that calls `run()
 with a coroutine factory; errors come back as messages on stderr and exit codes.
 """
 
-import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -49,6 +48,8 @@ def run(
 
     `explain` may print details of a domain error (e.g. every rejected record) first.
     """
+    import asyncio  # here, not at module level: --help stays light
+
     from pydantic import ValidationError
 
     from app.core.errors import AppError
