@@ -121,6 +121,8 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> Asyn
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
+        # Unicode-aware lower() for case-insensitive search (app.models.base.unicode_lower).
+        dbapi_connection.create_function("unicode_lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -135,6 +137,10 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> Asyn
             conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def translate_db_error(exc: BaseException) -> AppError | None:

@@ -74,7 +74,7 @@ class ProjectRepository:
         result = await self.session.execute(
             select(Project.name_key, Project.id).where(Project.name_key.in_(wanted))
         )
-        return dict(result.tuples().all())
+        return {row.name_key: row.id for row in result}
 
     async def add_many(self, names: Iterable[str], now: datetime) -> dict[str, int]:
         """Insert projects by name and map their name keys to the new ids."""

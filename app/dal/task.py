@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
 from app.dal.project import name_key
 from app.models import Project, Task
-from app.models.base import encode_tags
+from app.models.base import encode_tags, unicode_lower
 from app.schemas.task import TaskFilters
 
 READ_COLUMNS = (
@@ -268,10 +268,11 @@ def _conditions(filters: TaskFilters, today: date) -> list[ColumnElement[bool]]:
             )
         )
     if filters.q:
+        needle = filters.q.lower()
         conditions.append(
             or_(
-                Task.title.icontains(filters.q, autoescape=True),
-                Task.description.icontains(filters.q, autoescape=True),
+                unicode_lower(Task.title).contains(needle, autoescape=True),
+                unicode_lower(Task.description).contains(needle, autoescape=True),
             )
         )
     return conditions

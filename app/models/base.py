@@ -3,8 +3,19 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, SmallInteger, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.core.enums import Priority
 
@@ -22,6 +33,34 @@ TAG_SEPARATOR = ","
 def encode_tags(tags: list[str]) -> str:
     """Tags as stored: `,a,b,` (empty string when there are none)."""
     return f"{TAG_SEPARATOR}{TAG_SEPARATOR.join(tags)}{TAG_SEPARATOR}" if tags else ""
+
+
+class unicode_lower(FunctionElement[str]):
+    """`lower()` that lowercases every letter, not only ASCII ones, on both engines.
+
+    SQLite's built-in lower() is ASCII-only, so SQLite connections register
+    `unicode_lower` (Python's str.lower; see app/core/database.py). PostgreSQL's lower()
+    follows the collation, and `title` is collated "C" for stable ordering, so the text
+    is compared in the database's default collation instead.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "unicode_lower"
+
+
+@compiles(unicode_lower, "postgresql")
+def _unicode_lower_postgresql(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "default")'
+
+
+@compiles(unicode_lower)
+def _unicode_lower_default(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+
+
+# 64-bit ids on PostgreSQL; SQLite keeps INTEGER PRIMARY KEY, its 64-bit rowid alias.
+Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):

@@ -6,7 +6,7 @@ from sqlalchemy import Date, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.enums import Priority, TaskStatus
-from app.models.base import Base, PriorityType, TagList, UTCDateTime
+from app.models.base import Base, Id, PriorityType, TagList, UTCDateTime
 
 
 class Task(Base):
@@ -14,7 +14,7 @@ class Task(Base):
 
     __tablename__ = "tasks"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     title: Mapped[str] = mapped_column(
         String(200).with_variant(String(200, collation="C"), "postgresql")
     )
@@ -26,7 +26,9 @@ class Task(Base):
     )
     priority: Mapped[Priority] = mapped_column(PriorityType())
     due_date: Mapped[date | None] = mapped_column(Date)
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
+    project_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("projects.id", ondelete="RESTRICT")
+    )
     tags: Mapped[list[str]] = mapped_column(TagList())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

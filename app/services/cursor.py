@@ -4,13 +4,15 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from app.core.enums import Priority, SortField
 from app.core.errors import BadRequestError
 from app.dal.task import Keyset
 from app.schemas.task import TaskFilters
+
+MAX_ID = 2**63  # ids are 64-bit on both engines
 
 
 class InvalidCursorError(BadRequestError):
@@ -46,9 +48,9 @@ def _load_value(sort: SortField, raw: Any) -> Any:
         parsed = datetime.fromisoformat(raw)
         if parsed.tzinfo is None:
             raise ValueError("naive datetime")
-        return parsed
-    if not isinstance(raw, str):
-        raise TypeError("title must be a string")
+        return parsed.astimezone(UTC)  # OverflowError at the edges of time
+    if not isinstance(raw, str) or "\x00" in raw:
+        raise TypeError("title must be a string without NUL")
     return raw
 
 
@@ -67,12 +69,19 @@ def decode_cursor(cursor: str, filters: TaskFilters) -> Keyset:
         if not isinstance(payload, dict) or payload.get("f") != _fingerprint(filters):
             raise ValueError("cursor belongs to another query")
         task_id = payload["i"]
-        if not isinstance(task_id, int) or isinstance(task_id, bool):
-            raise TypeError("id must be an integer")
+        if not isinstance(task_id, int) or isinstance(task_id, bool) or not 0 <= task_id < MAX_ID:
+            raise TypeError("id must be a task id")
         if filters.sort not in (SortField.ID, SortField.DUE_DATE) and payload.get("v") is None:
             raise ValueError("missing sort value")
         return Keyset(value=_load_value(filters.sort, payload.get("v")), id=task_id)
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        OverflowError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ) as exc:
         raise InvalidCursorError(
             "The cursor is invalid or belongs to a different query; "
             "start again without `cursor` and pass each page's `next_cursor` unchanged."
