@@ -1,0 +1,1 @@
+"""HTTP API tests (a package, so module names cannot clash with tests/cli)."""
