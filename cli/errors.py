@@ -8,6 +8,7 @@ from app.core.errors import (
     ConflictError,
     DatabaseBusyError,
     DatabaseUnavailableError,
+    DatabaseUrlError,
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
@@ -36,6 +37,7 @@ EXIT_BY_ERROR: dict[type[AppError], ExitCode] = {
 HINTS: dict[type[AppError], str] = {
     DatabaseBusyError: "Another process holds the write lock; run the command again shortly.",
     DatabaseUnavailableError: "Check --database-url / DATABASE_URL and that the database is up.",
+    DatabaseUrlError: "Check --database-url / DATABASE_URL.",
 }
 
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.core.clock import utctoday
 from app.core.enums import Priority, SortField, SortOrder, TaskStatus
 from cli import output, task_transfer
 from cli.errors import ExitCode
@@ -44,7 +45,7 @@ def _show(task: "TaskRead", as_json: bool) -> None:
     if as_json:
         output.print_json(task)
         return
-    today = date.today()
+    today = utctoday()
     rows = [
         ("Status", output.styled_status(task.status)),
         ("Priority", output.styled_priority(task.priority)),
@@ -149,7 +150,7 @@ def list_tasks(
     if not page.items:
         output.message("No tasks match.")
         return
-    output.stdout().print(output.task_table(page.items, date.today()))
+    output.stdout().print(output.task_table(page.items, utctoday()))
     if page.next_cursor:
         output.message(f"More tasks: add --cursor {page.next_cursor}")
 

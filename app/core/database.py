@@ -10,11 +10,18 @@ PostgreSQL uses one pooled engine for both.
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InvalidRequestError,
+    SQLAlchemyError,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,7 +30,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.core.errors import AppError, ConflictError, DatabaseBusyError, DatabaseUnavailableError
+from app.core.errors import (
+    AppError,
+    ConflictError,
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    DatabaseUrlError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +49,21 @@ class Database:
     """The engines and session factories for one database URL."""
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 5_000, pool_size: int = 10) -> None:
+        try:
+            self._create_engines(url, busy_timeout_ms, pool_size)
+        except (ArgumentError, InvalidRequestError, ImportError) as exc:
+            raise DatabaseUrlError(
+                "The database URL is not usable; use sqlite+aiosqlite:///PATH "
+                "or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/NAME."
+            ) from exc
+        self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def _create_engines(self, url: str, busy_timeout_ms: int, pool_size: int) -> None:
         self.url: URL = make_url(url)
         self.backend = self.url.get_backend_name()
         if self.backend == "sqlite":
+            _check_sqlite_directory(self.url)
             self.write_engine = _sqlite_engine(self.url, busy_timeout_ms, begin="BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(self.url, busy_timeout_ms, begin=None)
         else:
@@ -46,8 +71,6 @@ class Database:
                 self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
             )
             self.read_engine = self.write_engine
-        self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
@@ -104,6 +127,18 @@ class Database:
     def safe_url(self) -> str:
         """The URL without its password, fit for logs and `/health`."""
         return self.url.render_as_string(hide_password=True)
+
+
+def _check_sqlite_directory(url: URL) -> None:
+    """Refuse a SQLite file whose directory does not exist, before any driver thread starts."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    directory = Path(database).expanduser().resolve().parent
+    if not directory.is_dir():
+        raise DatabaseUnavailableError(
+            f"The database cannot be opened: the directory {directory} does not exist."
+        )
 
 
 def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> AsyncEngine:

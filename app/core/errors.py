@@ -59,6 +59,13 @@ class InvalidInputError(AppError):
         self.problems = tuple(problems)
 
 
+class DatabaseUrlError(InvalidInputError):
+    """The configured database URL cannot be used at all (malformed, unknown driver)."""
+
+    code = "invalid-database-url"
+    title = "Invalid database URL"
+
+
 class BadRequestError(AppError):
     """A malformed request parameter, such as a forged or stale cursor."""
 

@@ -15,7 +15,8 @@ class Project(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # casefold() can lengthen a name (ß → ss): room for 100 characters folded.
+    name_key: Mapped[str] = mapped_column(String(400), unique=True)
     description: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.errors import ConflictError, NotFoundError
+from app.core.ids import MAX_ID
 from app.dal.project import ProjectRepository, name_key
 from app.models import Project
 from app.schemas.project import ProjectCreate, ProjectList, ProjectRead, ProjectUpdate
@@ -67,7 +68,7 @@ class ProjectService:
     async def resolve(self, ref: str) -> ProjectRead:
         """The project named `ref` (ignoring case), else the one whose id is `ref`."""
         project = await self.projects.get_by_name(ref)
-        if project is None and ref.strip().isdigit():
+        if project is None and ref.strip().isdigit() and 0 < int(ref) <= MAX_ID:
             project = await self.projects.get(int(ref))
         if project is None:
             raise ProjectNotFoundError(ref)
@@ -106,7 +107,7 @@ class ProjectService:
         await self.projects.delete(project)
 
     async def _load(self, project_id: int) -> Project:
-        project = await self.projects.get(project_id)
+        project = await self.projects.get(project_id) if 0 < project_id <= MAX_ID else None
         if project is None:
             raise ProjectNotFoundError(project_id)
         return project

@@ -16,6 +16,7 @@ from app.core.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
+from app.core.ids import MAX_ID
 from app.dal.project import ProjectRepository
 from app.dal.task import SORT_COLUMNS, Keyset, TaskRepository
 from app.schemas.task import (
@@ -111,7 +112,7 @@ class TaskService:
         """Create a task in its project (which must exist)."""
         project_id = await self._project_id(data.project)
         task_id = await self.tasks.add(self.new_row(data, project_id, self.clock()))
-        return await self.get(task_id)
+        return await self._read(task_id)
 
     async def create_many(self, items: Sequence[TaskCreate]) -> list[int]:
         """Create tasks all or nothing (the caller's transaction); return their ids in order."""
@@ -138,6 +139,11 @@ class TaskService:
 
     async def get(self, task_id: int) -> TaskRead:
         """The task with this id."""
+        if not 0 < task_id <= MAX_ID:  # no such id can exist; don't send it to the database
+            raise TaskNotFoundError(task_id)
+        return await self._read(task_id)
+
+    async def _read(self, task_id: int) -> TaskRead:
         row = await self.tasks.get(task_id)
         if row is None:
             raise TaskNotFoundError(task_id)
@@ -172,7 +178,7 @@ class TaskService:
         self, task_id: int, update: TaskUpdate, expected_version: int | None = None
     ) -> TaskRead:
         """Apply a partial update, status change included; bumps `version` if anything changed."""
-        task = await self.tasks.get_for_update(task_id)
+        task = await self.tasks.get_for_update(task_id) if 0 < task_id <= MAX_ID else None
         if task is None:
             raise TaskNotFoundError(task_id)
         if expected_version is not None and task.version != expected_version:
@@ -192,7 +198,7 @@ class TaskService:
                 setattr(task, name, value)
             task.updated_at = now
             await self.tasks.flush()
-        return await self.get(task_id)
+        return await self._read(task_id)
 
     async def change_status(
         self, task_id: int, status: TaskStatus, expected_version: int | None = None
@@ -202,7 +208,7 @@ class TaskService:
 
     async def delete(self, task_id: int, expected_version: int | None = None) -> None:
         """Delete a task."""
-        task = await self.tasks.get_for_update(task_id)
+        task = await self.tasks.get_for_update(task_id) if 0 < task_id <= MAX_ID else None
         if task is None:
             raise TaskNotFoundError(task_id)
         if expected_version is not None and task.version != expected_version:

@@ -137,6 +137,7 @@ class TaskImporter:
                 if on_progress is not None and report.read % 1000 == 0:
                     on_progress(report.read)
             if on_error is OnError.ABORT and report.rejected:
+                report.imported = 0  # what was inserted so far is rolled back with the error
                 raise ImportRejectedError(report)
             if batch:
                 await writer.submit(batch)

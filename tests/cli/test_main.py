@@ -1,0 +1,310 @@
+"""The root command: help, lazy imports, database selection, colour, and the shared database."""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cli.main import app
+
+UNSET_IN_SUBPROCESS = (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "DATABASE_URL",
+)
+HEAVY_MODULES = {"fastapi", "starlette", "uvicorn"}
+ANSI = "\x1b["
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def colour_codes(text: str) -> set[int]:
+    """SGR parameters that set a foreground or background colour."""
+    params = {int(p) for match in SGR.findall(text) for p in match.split(";") if p}
+    return {p for p in params if 30 <= p <= 49 or 90 <= p <= 107}
+
+
+# --- help and lazy imports -------------------------------------------------------------------
+
+
+def test_help_lists_every_command(runner):
+    result = runner.invoke(app, ["--help"])
+
+    assert result.exit_code == 0
+    for command in ("tasks", "projects", "stats", "serve", "--database-url"):
+        assert command in result.stdout
+
+
+def test_tasks_help_lists_every_subcommand(runner):
+    result = runner.invoke(app, ["tasks", "--help"])
+
+    assert result.exit_code == 0
+    for command in ("add", "list", "show", "update", "start", "done", "cancel", "reopen", "delete"):
+        assert re.search(rf"\b{command}\b", result.stdout), command
+
+
+def test_no_arguments_shows_help_without_a_traceback(runner):
+    result = runner.invoke(app, [])
+
+    assert result.exit_code in (0, 2)
+    assert "Usage" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def run_entry_point(
+    args: list[str], cwd: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the console-script entry (`cli.main:run`) in a fresh interpreter.
+
+    `-X importtime` lists every module the process imported on stderr, so the check
+    does not depend on how the command exits.
+    """
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    environ.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "from cli.main import run; run()", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"cli", "typer"} <= imported, proc.stderr[-2000:]
+    return proc, imported
+
+
+@pytest.mark.parametrize("args", [["--help"], ["tasks", "--help"], ["serve", "--help"]])
+def test_help_does_not_import_the_web_stack(args, tmp_path):
+    proc, imported = run_entry_point(args, tmp_path)
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Usage" in proc.stdout
+    assert not imported & HEAVY_MODULES
+
+
+def test_a_data_command_does_not_import_the_web_stack_nor_colour_a_pipe(
+    runner, committed_database_url, tmp_path
+):
+    added = runner.invoke(
+        app,
+        ["--database-url", committed_database_url, "tasks", "add", "Late", "--due", "2000-01-01"],
+    )
+    assert added.exit_code == 0, added.stderr
+
+    proc, imported = run_entry_point(
+        ["--database-url", committed_database_url, "tasks", "list"], tmp_path
+    )
+
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Late" in proc.stdout
+    assert "(overdue)" in proc.stdout
+    assert not imported & HEAVY_MODULES
+    assert ANSI not in proc.stdout  # a pipe is not a terminal
+    assert "Traceback" not in proc.stderr
+
+
+# --- database selection ----------------------------------------------------------------------
+
+
+def test_database_url_environment_variable_picks_the_database(runner, committed_database_url):
+    added = runner.invoke(
+        app, ["tasks", "add", "Via the environment"], env={"DATABASE_URL": committed_database_url}
+    )
+
+    assert added.exit_code == 0, added.stderr
+    shown = runner.invoke(
+        app, ["--database-url", committed_database_url, "tasks", "show", added.stdout.strip()]
+    )
+    assert shown.exit_code == 0, shown.stderr
+    assert "Via the environment" in shown.stdout
+
+
+def test_default_database_is_tasks_db_in_the_working_directory(
+    sqlite_only, runner, tmp_path, monkeypatch
+):
+    from app.core.config import get_settings
+
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["tasks", "add", "Local"])
+    finally:
+        get_settings.cache_clear()
+
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "tasks.db").is_file()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("sqlite+aiosqlite:////nonexistent-dir/x.db", id="sqlite-missing-directory"),
+        pytest.param("postgresql+asyncpg://postgres@127.0.0.1:1/none", id="postgresql-refused"),
+    ],
+)
+@pytest.mark.parametrize("command", [["tasks", "list"], ["tasks", "add", "x"], ["stats"]])
+def test_unreachable_database_exits_1_with_a_clear_message(runner, url, command):
+    result = runner.invoke(app, ["--database-url", url, *command])
+
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert "database" in result.stderr.lower()
+    assert "--database-url" in result.stderr  # says what to do
+    assert "Traceback" not in result.stderr
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_unopenable_sqlite_file_prints_no_traceback_in_a_real_process(sqlite_only, tmp_path):
+    # The leaked thread fails after the command returns, so only a real process shows it;
+    # it is a race, so run a few at once and require every one to be clean.
+    command = [
+        sys.executable,
+        "-c",
+        "from cli.main import run; run()",
+        "--database-url",
+        "sqlite+aiosqlite:////nonexistent-dir/x.db",
+        "tasks",
+        "list",
+    ]
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    procs = [
+        subprocess.Popen(
+            command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(5)
+    ]
+    outcomes = [(proc.communicate(timeout=60)[1].decode(), proc.returncode) for proc in procs]
+
+    assert [code for _, code in outcomes] == [1] * 5
+    assert all("database cannot be opened" in err for err, _ in outcomes)
+    assert [err for err, _ in outcomes if "Traceback" in err] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("not-a-url", id="malformed"),
+        pytest.param("sqlite:///tasks.db", id="sync-driver"),
+        pytest.param("mysql+aiomysql://u@localhost/x", id="driver-not-installed"),
+    ],
+)
+def test_unusable_database_url_is_reported_without_a_traceback(runner, url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(app, ["--database-url", url, "tasks", "list"])
+
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (1, 2)
+    assert result.stdout == ""
+    assert "--database-url" in result.stderr
+
+
+# --- colour ----------------------------------------------------------------------------------
+
+
+def colourful_run(runner: Any, url: str, env: dict[str, str | None]) -> str:
+    """Everything a few colourful commands print (overdue table, panel, error, stats)."""
+    texts = []
+    for args in (
+        ["tasks", "add", "Late", "--due", "2000-01-01", "--priority", "urgent"],
+        ["tasks", "list"],
+        ["tasks", "show", "1"],
+        ["tasks", "show", "999"],
+        ["stats"],
+    ):
+        result = runner.invoke(app, ["--database-url", url, *args], env=env)
+        assert "Traceback" not in result.stdout + result.stderr
+        texts += [result.stdout, result.stderr]
+    return "".join(texts)
+
+
+def test_no_escape_codes_when_not_a_terminal(runner, committed_database_url):
+    output = colourful_run(runner, committed_database_url, {})
+
+    assert "(overdue)" in output
+    assert ANSI not in output
+
+
+def test_no_escape_codes_with_no_color(runner, committed_database_url):
+    output = colourful_run(runner, committed_database_url, {"NO_COLOR": "1"})
+
+    assert "(overdue)" in output
+    assert ANSI not in output
+
+
+def test_no_colour_with_no_color_even_on_a_terminal(runner, committed_database_url):
+    # FORCE_COLOR makes Rich treat the captured stream as a terminal (https://force-color.org/).
+    output = colourful_run(runner, committed_database_url, {"NO_COLOR": "1", "FORCE_COLOR": "1"})
+
+    assert "(overdue)" in output
+    assert colour_codes(output) == set()
+
+
+def test_colour_on_a_terminal(runner, committed_database_url):
+    """The control for the tests above: the colour check does catch colour."""
+    output = colourful_run(runner, committed_database_url, {"FORCE_COLOR": "1"})
+
+    assert colour_codes(output)
+
+
+# --- the CLI and the HTTP API share one database ---------------------------------------------
+
+
+async def api_round_trip(url: str, cli_task_id: int) -> dict[str, Any]:
+    """Read the CLI's task over HTTP, then write through the API."""
+    from app.core.config import Settings
+    from app.main import create_app
+
+    api = create_app(Settings(database_url=url))
+    async with api.router.lifespan_context(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            read = await http.get(f"/api/v1/tasks/{cli_task_id}")
+            started = await http.patch(
+                f"/api/v1/tasks/{cli_task_id}", json={"status": "in_progress"}
+            )
+            created = await http.post(
+                "/api/v1/tasks", json={"title": "From the API", "project": "Work", "tags": ["api"]}
+            )
+            return {"read": read, "started": started, "created": created}
+
+
+def test_cli_and_api_see_each_others_writes(runner, committed_database_url):
+
+    def cli(*args: str) -> Any:
+        result = runner.invoke(app, ["--database-url", committed_database_url, *args])
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    cli("projects", "add", "Work")
+    task_id = int(cli("tasks", "add", "From the CLI", "--project", "Work").stdout)
+
+    responses = asyncio.run(api_round_trip(committed_database_url, task_id))
+
+    assert responses["read"].status_code == 200
+    assert responses["read"].json()["title"] == "From the CLI"
+    assert responses["read"].json()["project"] == "Work"
+    assert responses["started"].status_code == 200
+    assert responses["created"].status_code == 201
+    api_task_id = responses["created"].json()["id"]
+    listed = json.loads(cli("tasks", "list", "--project", "work", "--json").stdout)["items"]
+    assert [(t["id"], t["title"], t["status"]) for t in listed] == [
+        (task_id, "From the CLI", "in_progress"),
+        (api_task_id, "From the API", "todo"),
+    ]
+    assert listed[1]["tags"] == ["api"]
+    assert json.loads(cli("stats", "--json").stdout)["total"] == 2
