@@ -55,6 +55,15 @@ def _resolve_format(name: str | None, path: str | None, default: str | None) -> 
     )
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve() or (
+            second.exists() and os.path.samefile(first, second)
+        )
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def _open_input(path: str) -> Iterator[BinaryIO]:
     if path == "-":
@@ -149,6 +158,12 @@ def import_tasks(
         raise typer.BadParameter("use abort or skip", param_hint="--on-error")
     mode = OnError(on_error)
     import_format = _resolve_format(fmt, file, None)
+    if rejects is not None and file != "-" and _same_file(Path(file), rejects):
+        raise output.fail(
+            f"--rejects {rejects} is the file being imported; it would be overwritten.",
+            "Choose another file for the rejects.",
+            ExitCode.INVALID_INPUT,
+        )
 
     def explain(error: "AppError") -> None:
         if isinstance(error, ImportRejectedError):
@@ -177,7 +192,7 @@ def import_tasks(
     output.message(_summary(report))
     if report.rejected:
         if rejects is not None:
-            output.message(f"Rejected records written to {rejects}.")
+            output.message(f"Rejected records written to {output.escape(str(rejects))}.")
         raise typer.Exit(ExitCode.PARTIAL_IMPORT)
 
 
@@ -278,7 +293,7 @@ def export_tasks(
             return exporter.exported
 
         count = run(ctx, work, write=False)
-    where = f" to {output_file}" if output_file else ""
+    where = f" to {output.escape(str(output_file))}" if output_file else ""
     output.message(f"Exported {count} tasks{where} ({export_format}).")
 
 

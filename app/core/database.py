@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 _BUSY_MARKERS = ("database is locked", "database is busy", "database table is locked")
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_UNAVAILABLE_MARKERS = ("unable to open database file",)
+_DDL_LOCK = 0x7461736B  # any constant shared by every process of this app ("task")
 
 
 class Database:
@@ -89,18 +91,30 @@ class Database:
                 except BaseException:
                     await session.rollback()
                     raise
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
+            # OSError: asyncpg reports a refused connection as a plain ConnectionRefusedError.
             translated = translate_db_error(exc)
             if translated is None:
                 raise
             raise translated from exc
 
     async def create_all(self) -> None:
-        """Create missing tables (no migrations by decision: `create_all` on start)."""
-        from app.models import Base
+        """Create missing tables (no migrations by decision: `create_all` on start).
+
+        When every table exists (the usual case) nothing takes the write lock, so a CLI
+        read or a server start never waits behind a long import. On PostgreSQL an
+        advisory lock serialises processes creating the schema at the same moment.
+        """
+        from app.models import Base  # models import this module's package
 
         try:
+            async with self.read_engine.connect() as conn:
+                if await conn.run_sync(_has_all_tables, Base.metadata):
+                    return
             async with self.write_engine.begin() as conn:
+                if self.backend == "postgresql":
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await conn.execute(lock, {"key": _DDL_LOCK})
                 await conn.run_sync(Base.metadata.create_all)
         except (SQLAlchemyError, OSError) as exc:
             raise translate_db_error(exc) or DatabaseUnavailableError(
@@ -127,6 +141,11 @@ class Database:
     def safe_url(self) -> str:
         """The URL without its password, fit for logs and `/health`."""
         return self.url.render_as_string(hide_password=True)
+
+
+def _has_all_tables(sync_conn: Any, metadata: MetaData) -> bool:
+    inspector = inspect(sync_conn)
+    return all(inspector.has_table(table.name) for table in metadata.sorted_tables)
 
 
 def _check_sqlite_directory(url: URL) -> None:
@@ -193,7 +212,8 @@ def translate_db_error(exc: BaseException) -> AppError | None:
     if (
         connection_lost
         or isinstance(orig, OSError)
-        or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P")))
+        or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P", "53")))
+        or any(marker in message for marker in _UNAVAILABLE_MARKERS)
     ):
         return DatabaseUnavailableError("The database is unreachable; retry later.")
     return None

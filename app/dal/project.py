@@ -3,7 +3,9 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Project, Task
@@ -76,17 +78,28 @@ class ProjectRepository:
         )
         return {row.name_key: row.id for row in result}
 
-    async def add_many(self, names: Iterable[str], now: datetime) -> dict[str, int]:
-        """Insert projects by name and map their name keys to the new ids."""
-        wanted = list(names)
+    async def add_many(self, names: Iterable[str], now: datetime) -> tuple[dict[str, int], int]:
+        """Insert the projects that do not exist yet; map every name key to its id.
+
+        ON CONFLICT DO NOTHING (in sorted order, so two imports cannot deadlock) lets a
+        concurrent import create the same project first. Returns the ids and how many
+        projects this call created.
+        """
+        first_spelling: dict[str, str] = {}
+        for name in names:
+            first_spelling.setdefault(name_key(name), name)
+        wanted = sorted(first_spelling.items())
         if not wanted:
-            return {}
+            return {}, 0
         rows = [
-            {"name": n, "name_key": name_key(n), "created_at": now, "updated_at": now}
-            for n in wanted
+            {"name": n, "name_key": key, "created_at": now, "updated_at": now} for key, n in wanted
         ]
-        await self.session.execute(insert(Project), rows)
-        return await self.ids_by_key(name_key(n) for n in wanted)
+        dialect = (await self.session.connection()).dialect.name
+        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_(Project).on_conflict_do_nothing(index_elements=["name_key"])
+        result = await self.session.execute(stmt.returning(Project.id), rows)
+        created = len(result.all())
+        return await self.ids_by_key(key for key, _ in wanted), created
 
     async def count(self) -> int:
         """How many projects exist."""

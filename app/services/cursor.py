@@ -9,10 +9,9 @@ from typing import Any
 
 from app.core.enums import Priority, SortField
 from app.core.errors import BadRequestError
+from app.core.ids import MAX_ID
 from app.dal.task import Keyset
 from app.schemas.task import TaskFilters
-
-MAX_ID = 2**63  # ids are 64-bit on both engines
 
 
 class InvalidCursorError(BadRequestError):
@@ -69,7 +68,7 @@ def decode_cursor(cursor: str, filters: TaskFilters) -> Keyset:
         if not isinstance(payload, dict) or payload.get("f") != _fingerprint(filters):
             raise ValueError("cursor belongs to another query")
         task_id = payload["i"]
-        if not isinstance(task_id, int) or isinstance(task_id, bool) or not 0 <= task_id < MAX_ID:
+        if not isinstance(task_id, int) or isinstance(task_id, bool) or not 0 <= task_id <= MAX_ID:
             raise TypeError("id must be a task id")
         if filters.sort not in (SortField.ID, SortField.DUE_DATE) and payload.get("v") is None:
             raise ValueError("missing sort value")

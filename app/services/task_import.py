@@ -178,7 +178,9 @@ class TaskImporter:
         self, batch: list[tuple[TaskImport, dict[str, Any]]], report: ImportReport, now: datetime
     ) -> list[dict[str, Any]]:
         """The batch's rows, after creating the projects it names that do not exist yet."""
-        await self._ensure_projects({t.project for t, _ in batch if t.project}, report, now)
+        # In file order, so the first spelling of a project name is the one created.
+        names = list(dict.fromkeys(t.project for t, _ in batch if t.project))
+        await self._ensure_projects(names, report, now)
         rows = []
         for task, row in batch:
             if task.project:
@@ -186,15 +188,19 @@ class TaskImporter:
             rows.append(row)
         return rows
 
-    async def _ensure_projects(self, names: set[str], report: ImportReport, now: datetime) -> None:
-        missing = {name_key(n): n for n in names if name_key(n) not in self._project_ids}
+    async def _ensure_projects(self, names: list[str], report: ImportReport, now: datetime) -> None:
+        missing: dict[str, str] = {}
+        for name in names:
+            if name_key(name) not in self._project_ids:
+                missing.setdefault(name_key(name), name)
         if not missing:
             return
         self._project_ids.update(await self.projects.ids_by_key(missing))
         to_create = [n for key, n in missing.items() if key not in self._project_ids]
         if to_create:
-            self._project_ids.update(await self.projects.add_many(to_create, now))
-            report.projects_created += len(to_create)
+            ids, created = await self.projects.add_many(to_create, now)
+            self._project_ids.update(ids)
+            report.projects_created += created
 
 
 class _BatchWriter:

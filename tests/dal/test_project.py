@@ -75,15 +75,16 @@ async def test_add_many_maps_keys_to_new_ids(db: Database) -> None:
         repo = ProjectRepository(session)
         existing = await repo.add("Home", None, NOW)
 
-        ids = await repo.add_many(["Work", "Garden Shed"], NOW)
+        ids, created = await repo.add_many(["Work", "Garden Shed"], NOW)
 
+        assert created == 2
         assert set(ids) == {"work", "garden shed"}
         assert existing.id not in ids.values()
         for key, project_id in ids.items():
             project = await repo.get(project_id)
             assert project is not None
             assert project.name_key == key
-        assert await repo.add_many([], NOW) == {}
+        assert await repo.add_many([], NOW) == ({}, 0)
 
 
 async def test_ids_by_key_returns_only_existing(db: Database) -> None:
@@ -178,12 +179,13 @@ async def test_add_of_duplicate_is_refused_by_database(db: Database) -> None:
                 await repo.add("WORK", None, NOW)
 
 
-async def test_add_many_with_duplicate_is_refused_by_database(db: Database) -> None:
+async def test_add_many_skips_names_that_already_exist_ignoring_case(db: Database) -> None:
     async with db.session() as session:
         repo = ProjectRepository(session)
+        existing = await repo.add("Work", None, NOW)
 
-        with pytest.raises(IntegrityError):
-            async with session.begin_nested():
-                await repo.add_many(["Work", "work"], NOW + timedelta(seconds=1))
+        ids, created = await repo.add_many(["work", "WORK", "Home"], NOW + timedelta(seconds=1))
 
-        assert await repo.count() == 0
+        assert created == 1
+        assert ids["work"] == existing.id
+        assert await repo.count() == 2
