@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api import health, project, stats, task
+from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.api.openapi import install_openapi
 from app.core.config import Settings, get_settings
 from app.core.database import Database
 from app.core.logging import configure_logging
-from app.schemas.problem import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -48,30 +49,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=API_VERSION,
         description="Tasks and projects over HTTP. Errors are RFC 9457 problem details.",
         lifespan=lifespan,
+        # The docs are served from local files by `install_docs`, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        # Operation ids are the handler names (`get_task`), which the OpenAPI links name.
+        generate_unique_id_function=lambda route: route.name,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     for router in (health.router, task.router, project.router, stats.router):
         app.include_router(router)
-    _register_problem_schema(app)
+    install_openapi(app)
+    install_docs(app)
     return app
-
-
-def _register_problem_schema(app: FastAPI) -> None:
-    """Put `Problem` in the OpenAPI components the error responses refer to."""
-    original = app.openapi
-
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema is None:
-            schema = original()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["Problem"] = Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            defs = components["Problem"].pop("$defs", {})
-            components.update(defs)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

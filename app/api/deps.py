@@ -4,13 +4,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from pydantic import WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import Database
-from app.core.errors import PreconditionFailedError
 from app.services.project import ProjectService
 from app.services.stats import StatsService
 from app.services.task import TaskService
+
+# Ids are 64-bit signed (PostgreSQL BIGINT, SQLite rowid): a larger one names nothing, and
+# must not reach the driver, which would fail on it.
+MAX_ID = 2**63 - 1
 
 
 def get_database(request: Request) -> Database:
@@ -72,9 +76,24 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+# RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
+_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
+# Versions start at 1: a tag this API never issued stands for a version no resource has, so
+# the service answers 404 or 412 in the usual order (existence first).
+UNMATCHABLE_VERSION = 0
+
+
 def parse_if_match(
     if_match: Annotated[
-        str | None, Header(description="ETag from a GET; the change fails with 412 if stale.")
+        str | None,
+        Header(
+            alias="If-Match",
+            pattern=IF_MATCH_PATTERN,
+            description='ETag from a GET (e.g. `"3"`) or `*`; the change fails with 412 if stale.',
+        ),
+        # Optional, but never null: the header is absent or holds a string.
+        WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN, "examples": ['"1"']}),
     ] = None,
 ) -> int | None:
     """The version the caller expects, from `If-Match` (None when absent or `*`)."""
@@ -84,7 +103,7 @@ def parse_if_match(
         value = tag.strip().removeprefix("W/").strip('"')
         if value.isdigit():
             return int(value)
-    raise PreconditionFailedError("If-Match holds no version this API issued; GET the resource.")
+    return UNMATCHABLE_VERSION
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
 
 from app.core.database import translate_db_error
@@ -44,10 +45,23 @@ _HTTP_TITLES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
     413: "Content too large",
     422: "Invalid input",
     500: "Internal server error",
     503: "Service unavailable",
+}
+# What each status means in this API, for the OpenAPI document.
+_RESPONSE_DESCRIPTIONS = {
+    400: "Bad request: a `cursor` this query did not issue.",
+    404: "Not found: no resource has this id.",
+    409: "Conflict with the current state (transition, duplicate name, project in use).",
+    412: "Precondition failed: `If-Match` is not the current version.",
+    413: "Content too large: the body is over the size limit.",
+    422: "Invalid input; `errors` lists each field.",
+    500: "Unexpected error; the body says nothing about internals, the log has the details.",
+    503: "The database is busy or unreachable; retry after `Retry-After` seconds.",
 }
 
 
@@ -107,23 +121,73 @@ async def _handle_app_error(_request: Request, exc: Exception) -> ProblemRespons
     return app_error_response(exc)
 
 
+# A hostile body can hold a hundred thousand bad fields; listing them all would answer a 4 MB
+# request with a 20 MB problem. The first ones are enough to fix the request.
+MAX_LISTED_ERRORS = 100
+
+
 async def _handle_validation_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
     errors = [
         {"loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]], "msg": e["msg"]}
-        for e in exc.errors()
+        for e in found[:MAX_LISTED_ERRORS]
     ]
+    detail = "The request is invalid; see `errors` for each field."
+    if len(found) > MAX_LISTED_ERRORS:
+        detail = (
+            f"The request is invalid in {len(found)} places; `errors` lists the first "
+            f"{MAX_LISTED_ERRORS}."
+        )
     return problem(
-        HTTP_422_UNPROCESSABLE_CONTENT,
-        "The request is invalid; see `errors` for each field.",
-        type_="/problems/validation",
-        errors=errors,
+        HTTP_422_UNPROCESSABLE_CONTENT, detail, type_="/problems/validation", errors=errors
     )
 
 
-async def _handle_http_error(_request: Request, exc: Exception) -> ProblemResponse:
+async def _handle_http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not read the JSON body at all (not UTF-8, nested too deep, ...):
+        # invalid input like any other malformed JSON, which FastAPI reports as 422.
+        return problem(
+            HTTP_422_UNPROCESSABLE_CONTENT,
+            "The request body is not valid JSON; send UTF-8 encoded JSON.",
+            type_="/problems/validation",
+            errors=[{"loc": ["body"], "msg": _unreadable_body_reason(exc.__cause__)}],
+        )
+    headers = exc.headers
+    allowed = _allowed_methods(request) if exc.status_code == 405 else None
+    if allowed is not None:
+        headers = {**(headers or {}), "Allow": allowed}
+    return problem(exc.status_code, str(exc.detail), headers=headers)
+
+
+def _unreadable_body_reason(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "The body is not valid UTF-8."
+    if isinstance(cause, RecursionError):
+        return "The JSON is nested too deeply."
+    return "The body could not be parsed as JSON."
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route serves at this path (Starlette names only the first route's).
+
+    Each method is tried against the routes as the router would (`matches`), so routes
+    included from sub-routers count too. Mounts are left out: they accept any method here.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed) or None
 
 
 async def _handle_db_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -151,12 +215,23 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, _handle_db_error)
 
 
+def problem_response_spec(status: int) -> dict[str, Any]:
+    """The OpenAPI response object of a problem+json error with this status."""
+    spec: dict[str, Any] = {
+        "description": _RESPONSE_DESCRIPTIONS.get(status, _HTTP_TITLES.get(status, "Error")),
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status == 503:
+        spec["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    return spec
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries declaring problem+json bodies for these statuses."""
-    return {
-        status: {
-            "description": _HTTP_TITLES.get(status, "Error"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
-    }
+    return {status: problem_response_spec(status) for status in statuses}

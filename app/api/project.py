@@ -1,26 +1,49 @@
 """Project endpoints."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated, Any
 
-from app.api.deps import ProjectReader, ProjectWriter
+from fastapi import APIRouter, Path, Response, status
+
+from app.api.deps import MAX_ID, ProjectReader, ProjectWriter
 from app.api.errors import problem_responses
+from app.api.openapi import LOCATION_HEADER_SPEC, link
 from app.schemas.project import ProjectCreate, ProjectList, ProjectRead, ProjectUpdate
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+PROJECT_PATH = "/api/v1/projects/{project_id}"
+ONE_PROJECT = "/{project_id:int}"
+ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="The project's id.")]
+
+
+def _project_links(project_id: str) -> dict[str, Any]:
+    """Links from a response that names one project (`project_id` is a runtime expression)."""
+    return {
+        "GetProject": link("get_project", "Read the project.", {"project_id": project_id}),
+        "UpdateProject": link("update_project", "Rename the project.", {"project_id": project_id}),
+        "DeleteProject": link("delete_project", "Delete the project.", {"project_id": project_id}),
+    }
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
-    responses=problem_responses(409, 413, 422, 503),
+    responses={
+        201: {
+            "description": "The project, created.",
+            "headers": {"Location": LOCATION_HEADER_SPEC},
+            "links": _project_links("$response.body#/id"),
+        },
+        **problem_responses(409, 413, 422, 503),
+    },
 )
 async def create_project(
     body: ProjectCreate, projects: ProjectWriter, response: Response
 ) -> ProjectRead:
     """Create a project; names are unique ignoring case."""
     project = await projects.create(body)
-    response.headers["Location"] = f"/api/v1/projects/{project.id}"
+    response.headers["Location"] = PROJECT_PATH.format(project_id=project.id)
     return project
 
 
@@ -30,30 +53,46 @@ async def list_projects(projects: ProjectReader) -> ProjectList:
     return await projects.list_all()
 
 
-@router.get("/{project_id}", response_model=ProjectRead, responses=problem_responses(404, 422, 503))
-async def get_project(project_id: int, projects: ProjectReader) -> ProjectRead:
+@router.get(
+    ONE_PROJECT,
+    response_model=ProjectRead,
+    responses={
+        200: {"description": "The project."},
+        **problem_responses(404, 422, 503),
+    },
+)
+async def get_project(project_id: ProjectId, projects: ProjectReader) -> ProjectRead:
     """Get one project."""
     return await projects.get(project_id)
 
 
 @router.patch(
-    "/{project_id}",
+    ONE_PROJECT,
     response_model=ProjectRead,
-    responses=problem_responses(404, 409, 413, 422, 503),
+    responses={
+        200: {
+            "description": "The project, changed.",
+            "links": _project_links("$request.path.project_id"),
+        },
+        **problem_responses(404, 409, 413, 422, 503),
+    },
 )
 async def update_project(
-    project_id: int, body: ProjectUpdate, projects: ProjectWriter
+    project_id: ProjectId, body: ProjectUpdate, projects: ProjectWriter
 ) -> ProjectRead:
     """Rename a project or change its description."""
     return await projects.update(project_id, body)
 
 
 @router.delete(
-    "/{project_id}",
+    ONE_PROJECT,
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 422, 503),
+    responses={
+        204: {"description": "Deleted."},
+        **problem_responses(404, 409, 422, 503),
+    },
 )
-async def delete_project(project_id: int, projects: ProjectWriter) -> Response:
+async def delete_project(project_id: ProjectId, projects: ProjectWriter) -> Response:
     """Delete a project that has no tasks (409 otherwise)."""
     await projects.delete(project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

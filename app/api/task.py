@@ -1,12 +1,13 @@
 """Task endpoints: HTTP in, one service call, HTTP out."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
+from app.api.deps import MAX_ID, DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
 from app.api.errors import problem_responses
+from app.api.openapi import ETAG_HEADER_SPEC, LOCATION_HEADER_SPEC, link
 from app.core.enums import ExportFormat
 from app.schemas.task import (
     BulkCreate,
@@ -25,13 +26,41 @@ from app.services.task_export import stream_export
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 TASK_PATH = "/api/v1/tasks/{task_id}"
+# `:int`, so `/tasks/bulk` and `/tasks/export` never fall through to the task routes.
+ONE_TASK = "/{task_id:int}"
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="The task's id.")]
+
+
+def _task_links(task_id: str) -> dict[str, Any]:
+    """Links from a response that names one task (`task_id` is a runtime expression)."""
+    etag_expr = "$response.header.ETag"
+    return {
+        "GetTask": link("get_task", "Read the task.", {"task_id": task_id}),
+        "UpdateTask": link(
+            "update_task",
+            "Change the task, guarded by its ETag.",
+            {"task_id": task_id, "header.If-Match": etag_expr},
+        ),
+        "DeleteTask": link(
+            "delete_task",
+            "Delete the task, guarded by its ETag.",
+            {"task_id": task_id, "header.If-Match": etag_expr},
+        ),
+    }
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskRead,
-    responses=problem_responses(413, 422, 503),
+    responses={
+        201: {
+            "description": "The task, created.",
+            "headers": {"Location": LOCATION_HEADER_SPEC, "ETag": ETAG_HEADER_SPEC},
+            "links": _task_links("$response.body#/id"),
+        },
+        **problem_responses(413, 422, 503),
+    },
 )
 async def create_task(body: TaskCreate, tasks: TaskWriter, response: Response) -> TaskRead:
     """Create a task."""
@@ -51,7 +80,17 @@ async def list_tasks(query: Annotated[TaskQuery, Query()], tasks: TaskReader) ->
     "/bulk",
     status_code=status.HTTP_201_CREATED,
     response_model=BulkCreated,
-    responses=problem_responses(413, 422, 503),
+    responses={
+        201: {
+            "description": "How many tasks were created, and their ids.",
+            "links": {
+                "GetFirstTask": link(
+                    "get_task", "Read the first task created.", {"task_id": "$response.body#/ids/0"}
+                )
+            },
+        },
+        **problem_responses(413, 422, 503),
+    },
 )
 async def create_tasks_bulk(body: BulkCreate, tasks: TaskWriter) -> BulkCreated:
     """Create up to 1,000 tasks, all or nothing."""
@@ -68,6 +107,13 @@ EXPORT_MEDIA_TYPES = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.C
     responses={
         200: {
             "description": "Every matching task, streamed.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": "`attachment` with the file name `tasks.jsonl` or `tasks.csv`.",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
             "content": {
                 media: {"schema": {"type": "string"}} for media in EXPORT_MEDIA_TYPES.values()
             },
@@ -88,8 +134,23 @@ async def export_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(404, 422, 503))
-async def get_task(task_id: int, tasks: TaskReader, response: Response) -> TaskRead:
+@router.get(
+    ONE_TASK,
+    response_model=TaskRead,
+    responses={
+        200: {
+            "description": "The task.",
+            "headers": {"ETag": ETAG_HEADER_SPEC},
+            "links": {
+                name: spec
+                for name, spec in _task_links("$request.path.task_id").items()
+                if name != "GetTask"
+            },
+        },
+        **problem_responses(404, 422, 503),
+    },
+)
+async def get_task(task_id: TaskId, tasks: TaskReader, response: Response) -> TaskRead:
     """Get one task; its `ETag` is its version."""
     task = await tasks.get(task_id)
     response.headers["ETag"] = etag(task.version)
@@ -97,12 +158,19 @@ async def get_task(task_id: int, tasks: TaskReader, response: Response) -> TaskR
 
 
 @router.patch(
-    "/{task_id}",
+    ONE_TASK,
     response_model=TaskRead,
-    responses=problem_responses(404, 409, 412, 413, 422, 503),
+    responses={
+        200: {
+            "description": "The task, changed.",
+            "headers": {"ETag": ETAG_HEADER_SPEC},
+            "links": _task_links("$request.path.task_id"),
+        },
+        **problem_responses(404, 409, 412, 413, 422, 503),
+    },
 )
 async def update_task(
-    task_id: int, body: TaskUpdate, tasks: TaskWriter, if_match: IfMatch, response: Response
+    task_id: TaskId, body: TaskUpdate, tasks: TaskWriter, if_match: IfMatch, response: Response
 ) -> TaskRead:
     """Change some fields of a task, status included; `If-Match` guards against stale writes."""
     task = await tasks.update(task_id, body, if_match)
@@ -111,11 +179,14 @@ async def update_task(
 
 
 @router.delete(
-    "/{task_id}",
+    ONE_TASK,
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412, 422, 503),
+    responses={
+        204: {"description": "Deleted."},
+        **problem_responses(404, 412, 422, 503),
+    },
 )
-async def delete_task(task_id: int, tasks: TaskWriter, if_match: IfMatch) -> Response:
+async def delete_task(task_id: TaskId, tasks: TaskWriter, if_match: IfMatch) -> Response:
     """Delete a task; `If-Match` guards against deleting a version you have not seen."""
     await tasks.delete(task_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ class Project(Base):
     """A named group of tasks; `name_key` (the casefolded name) makes names unique ignoring case."""
 
     __tablename__ = "projects"
+    __table_args__ = {"sqlite_autoincrement": True}  # never reuse a deleted project's id
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -4,10 +4,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.types import UTCDateTime
+from app.schemas.types import NOT_BLANK_TEXT, TEXT, UTCDateTime
 
-ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ProjectDescription = Annotated[str, StringConstraints(max_length=2000)]
+ProjectName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK_TEXT),
+]
+ProjectDescription = Annotated[str, StringConstraints(max_length=2000, pattern=TEXT)]
 
 
 class ProjectCreate(BaseModel):

@@ -10,39 +10,64 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.enums import ExportFormat, Priority, SortField, SortOrder, TaskStatus
-from app.schemas.types import UTCDateTime, UTCInputDateTime
+from app.schemas.types import NOT_BLANK_TEXT, TEXT, IsoDate, UTCDateTime, UTCInputDateTime
 
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+# What a caller may send for one tag: the stored form before lowercasing and trimming.
+TAG_INPUT_PATTERN = r"^[ \t]*[A-Za-z0-9][A-Za-z0-9_-]{0,31}[ \t]*$"
+_TAG_INPUT = re.compile(TAG_INPUT_PATTERN)
 PAGE_LIMIT_MAX = 200
 PAGE_LIMIT_DEFAULT = 50
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=5000)]
-ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK_TEXT),
+]
+Description = Annotated[str, StringConstraints(max_length=5000, pattern=TEXT)]
+ProjectName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK_TEXT),
+]
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
-    """Lowercase, check, de-duplicate and sort tags; at most `MAX_TAGS`."""
-    normalized = {tag.strip().lower() for tag in tags}
-    bad = sorted(tag for tag in normalized if not TAG_PATTERN.fullmatch(tag))
+    """Check, lowercase, de-duplicate and sort tags; at most `MAX_TAGS` sent.
+
+    The check is the one the OpenAPI states (`TAG_INPUT_PATTERN`, `maxItems`), on what was
+    sent, so a request the document calls valid is accepted and every other one refused.
+    """
+    bad = sorted({tag for tag in tags if not _TAG_INPUT.fullmatch(tag)})
     if bad:
         raise ValueError(
             f"invalid tag(s) {', '.join(map(repr, bad))}: use 1-32 of a-z, 0-9, '_' or '-', "
             "starting with a letter or digit"
         )
-    if len(normalized) > MAX_TAGS:
-        raise ValueError(f"at most {MAX_TAGS} distinct tags, got {len(normalized)}")
-    return sorted(normalized)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags, got {len(tags)}")
+    return sorted({tag.strip().lower() for tag in tags})
 
 
-Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+Tags = Annotated[
+    list[str],
+    AfterValidator(normalize_tags),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": TAG_INPUT_PATTERN},
+            "maxItems": MAX_TAGS,
+        }
+    ),
+]
 TagFilter = Annotated[
-    list[str], AfterValidator(lambda tags: sorted({t.strip().lower() for t in tags}))
+    list[Annotated[str, StringConstraints(pattern=TEXT)]],
+    AfterValidator(lambda tags: sorted({t.strip().lower() for t in tags})),
 ]
 
 
@@ -55,7 +80,7 @@ class TaskCreate(BaseModel):
     description: Description | None = Field(default=None, description="Details, ≤ 5,000 chars.")
     status: TaskStatus = Field(default=TaskStatus.TODO, description="Initial status.")
     priority: Priority = Field(default=Priority.MEDIUM, description="low < medium < high < urgent.")
-    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD.")
+    due_date: IsoDate | None = Field(default=None, description="Due date, YYYY-MM-DD.")
     project: ProjectName | None = Field(
         default=None, description="Name of an existing project (case-insensitive)."
     )
@@ -76,13 +101,16 @@ class TaskUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = Field(default=None, description="New title.")
+    # `SkipJsonSchema[None]`: these may be left out but not sent as null, and the OpenAPI says so.
+    title: Title | SkipJsonSchema[None] = Field(default=None, description="New title.")
     description: Description | None = Field(default=None, description="New description.")
-    status: TaskStatus | None = Field(default=None, description="New status (see transitions).")
-    priority: Priority | None = Field(default=None, description="New priority.")
-    due_date: date | None = Field(default=None, description="New due date; null clears it.")
+    status: TaskStatus | SkipJsonSchema[None] = Field(
+        default=None, description="New status (see transitions)."
+    )
+    priority: Priority | SkipJsonSchema[None] = Field(default=None, description="New priority.")
+    due_date: IsoDate | None = Field(default=None, description="New due date; null clears it.")
     project: ProjectName | None = Field(default=None, description="New project; null clears it.")
-    tags: Tags | None = Field(default=None, description="Replacement tag list.")
+    tags: Tags | SkipJsonSchema[None] = Field(default=None, description="Replacement tag list.")
 
     @model_validator(mode="after")
     def _refuse_null_for_required_fields(self) -> Self:
@@ -137,10 +165,10 @@ class TaskFilters(BaseModel):
     priority: list[Priority] = Field(default_factory=list, description="Any of these priorities.")
     project: ProjectName | None = Field(default=None, description="Project name.")
     tag: TagFilter = Field(default_factory=list, description="Tasks having all these tags.")
-    due_before: date | None = Field(default=None, description="Due strictly before this date.")
-    due_after: date | None = Field(default=None, description="Due strictly after this date.")
+    due_before: IsoDate | None = Field(default=None, description="Due strictly before this date.")
+    due_after: IsoDate | None = Field(default=None, description="Due strictly after this date.")
     overdue: bool | None = Field(default=None, description="Only (or no) overdue tasks.")
-    q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    q: Annotated[str, StringConstraints(max_length=200, pattern=TEXT)] | None = Field(
         default=None, description="Case-insensitive text in title or description."
     )
     sort: SortField = Field(default=SortField.ID, description="Sort key.")

@@ -1,9 +1,10 @@
 """Field types shared by several schemas."""
 
-from datetime import UTC, datetime
-from typing import Annotated
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 UTCDateTime = Annotated[
     datetime,
@@ -18,3 +19,29 @@ def _as_utc(value: datetime) -> datetime:
 
 UTCInputDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 """A datetime read from outside: converted to UTC; one without an offset is taken as UTC."""
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _require_iso_date(value: Any) -> Any:
+    # Pydantic alone also takes numbers as Unix timestamps ("0" is 1970-01-01).
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("use a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_require_iso_date)]
+"""A date read from outside: only `YYYY-MM-DD` (or a `date`), as the OpenAPI says."""
+
+
+# NUL is not text: PostgreSQL cannot store it, so it is refused everywhere (both engines
+# behave the same) and the OpenAPI says so with this pattern.
+TEXT = r"^[^\x00]*$"
+# Pydantic's `strip_whitespace` trims Unicode White_Space; a trimmed field must keep some
+# other character (and no NUL), and this pattern says so in the OpenAPI, which has no "trimmed".
+NOT_BLANK_TEXT = (
+    r"^[^\x00]*"
+    r"[^\x00\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    r"[^\x00]*$"
+)

@@ -1,6 +1,7 @@
 """GET /health: liveness and the database check."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,18 +12,22 @@ from app.main import create_app
 from tests.api.helpers import assert_problem
 from tests.conftest import ON_POSTGRES
 
-UNREACHABLE_URL = (
-    "postgresql+asyncpg://postgres@127.0.0.1:1/none"
-    if ON_POSTGRES
-    else "sqlite+aiosqlite:////nonexistent-directory/for/health/test.db"
-)
+UNREACHABLE_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/none"
 
 
 @pytest.fixture
-async def unreachable_client() -> AsyncIterator[httpx.AsyncClient]:
-    """A client on an app whose database cannot be reached."""
-    database = Database(UNREACHABLE_URL)
-    app = create_app(Settings(database_url=UNREACHABLE_URL), database=database)
+async def unreachable_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on an app whose database cannot be reached (SQLite: its directory is gone)."""
+    if ON_POSTGRES:
+        url = UNREACHABLE_POSTGRES_URL
+        database = Database(url)
+    else:
+        directory = tmp_path / "gone"
+        directory.mkdir()
+        url = f"sqlite+aiosqlite:///{directory / 'test.db'}"
+        database = Database(url)
+        directory.rmdir()
+    app = create_app(Settings(database_url=url), database=database)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
