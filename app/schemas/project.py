@@ -27,7 +27,8 @@ class ProjectUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: ProjectName | None = Field(default=None, description="New name.")
+    # Not nullable: leave it out to keep the name (see TaskUpdate for the type ignore).
+    name: ProjectName = Field(default=None, description="New name.")  # type: ignore[assignment]
     description: ProjectDescription | None = Field(default=None, description="New description.")
 
 

@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -11,12 +11,16 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
-    model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from app.core.enums import ExportFormat, Priority, SortField, SortOrder, TaskStatus
-from app.schemas.types import NOT_BLANK_TEXT, TEXT, IsoDate, UTCDateTime, UTCInputDateTime
+from app.schemas.types import (
+    NOT_BLANK_TEXT,
+    TEXT,
+    IsoDate,
+    UTCDateTime,
+    UTCInputDateTime,
+)
 
 MAX_TAGS = 20
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -101,31 +105,22 @@ class TaskUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # `SkipJsonSchema[None]`: these may be left out but not sent as null, and the OpenAPI says so.
-    title: Title | SkipJsonSchema[None] = Field(default=None, description="New title.")
+    # Fields that may be left out but never cleared are typed without None: an explicit
+    # null is then a plain 422 on that field, and the OpenAPI says "not nullable". The
+    # None default is never validated (it only means "unset"), hence the type ignores.
+    title: Title = Field(default=None, description="New title.")  # type: ignore[assignment]
     description: Description | None = Field(default=None, description="New description.")
-    status: TaskStatus | SkipJsonSchema[None] = Field(
+    status: TaskStatus = Field(  # type: ignore[assignment]
         default=None, description="New status (see transitions)."
     )
-    priority: Priority | SkipJsonSchema[None] = Field(default=None, description="New priority.")
+    priority: Priority = Field(default=None, description="New priority.")  # type: ignore[assignment]
     due_date: IsoDate | None = Field(default=None, description="New due date; null clears it.")
     project: ProjectName | None = Field(default=None, description="New project; null clears it.")
-    tags: Tags | SkipJsonSchema[None] = Field(default=None, description="Replacement tag list.")
-
-    @model_validator(mode="after")
-    def _refuse_null_for_required_fields(self) -> Self:
-        """Null clears a nullable field; for the others it is a mistake, not a no-op."""
-        for name in sorted(NON_NULLABLE_UPDATE_FIELDS & self.model_fields_set):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    tags: Tags = Field(default=None, description="Replacement tag list.")  # type: ignore[arg-type]
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller set, with their new values."""
         return self.model_dump(exclude_unset=True)
-
-
-NON_NULLABLE_UPDATE_FIELDS = frozenset({"title", "status", "priority", "tags"})
 
 
 class TaskRead(BaseModel):

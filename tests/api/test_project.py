@@ -176,11 +176,6 @@ async def test_patch_rejects_invalid_names_and_unknown_fields(client: httpx.Asyn
     assert_invalid(unknown, ["body", "owner"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PATCH project {'name': null} is ignored with a 200; task PATCH refuses null "
-    "for a required field with 422",
-)
 async def test_null_name_in_patch_is_422(client: httpx.AsyncClient) -> None:
     project = await create_project(client, "Work")
 
