@@ -1,4 +1,8 @@
-"""FastAPI dependencies as `Annotated` aliases: database sessions and services."""
+"""FastAPI dependencies as `Annotated` aliases: database sessions and services.
+
+Every dependency is `async def`, even when it awaits nothing: FastAPI runs plain `def`
+dependencies in a thread pool, a thread hand-off per dependency per request.
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -17,7 +21,7 @@ from app.services.task import TaskService
 MAX_ID = 2**63 - 1
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The database the app was started with."""
     database: Database = request.app.state.database
     return database
@@ -44,23 +48,23 @@ WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
 
 
-def _task_writer(session: WriteSession) -> TaskService:
+async def _task_writer(session: WriteSession) -> TaskService:
     return TaskService.from_session(session)
 
 
-def _task_reader(session: ReadSession) -> TaskService:
+async def _task_reader(session: ReadSession) -> TaskService:
     return TaskService.from_session(session)
 
 
-def _project_writer(session: WriteSession) -> ProjectService:
+async def _project_writer(session: WriteSession) -> ProjectService:
     return ProjectService.from_session(session)
 
 
-def _project_reader(session: ReadSession) -> ProjectService:
+async def _project_reader(session: ReadSession) -> ProjectService:
     return ProjectService.from_session(session)
 
 
-def _stats_reader(session: ReadSession) -> StatsService:
+async def _stats_reader(session: ReadSession) -> StatsService:
     return StatsService.from_session(session)
 
 
@@ -84,7 +88,7 @@ IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t
 UNMATCHABLE_VERSION = 0
 
 
-def parse_if_match(
+async def parse_if_match(
     if_match: Annotated[
         str | None,
         Header(

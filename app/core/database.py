@@ -167,8 +167,10 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> Asyn
     """
     options: dict[str, Any] = {"connect_args": {"timeout": busy_timeout_ms / 1000}}
     if begin is None:
+        # Reads never BEGIN, so there is nothing to roll back: skip those round trips.
         options["isolation_level"] = "AUTOCOMMIT"
         options["pool_reset_on_return"] = None
+        options["skip_autocommit_rollback"] = True
     engine = create_async_engine(url, **options)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -44,7 +44,6 @@ class Task(Base):
         Index("ix_tasks_due_date_id", "due_date", "id"),
         Index("ix_tasks_priority_id", "priority", "id"),
         Index("ix_tasks_title_id", "title", "id"),
-        Index("ix_tasks_status_id", "status", "id"),
         Index("ix_tasks_project_id_id", "project_id", "id"),
         # Never reuse a deleted task's id: an old link or If-Match must not reach a new task.
         {"sqlite_autoincrement": True},
