@@ -1,0 +1,1 @@
+"""Benchmarks of the task tracker: every figure is a ratio to a baseline run alongside it."""
