@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -55,6 +56,7 @@ SORT_COLUMNS: dict[SortField, InstrumentedAttribute[Any]] = {
     SortField.TITLE: Task.title,
 }
 NULLABLE_SORTS = frozenset({SortField.DUE_DATE})
+FEW_VALUE_SORTS = frozenset({SortField.PRIORITY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,10 @@ class TaskRepository:
         await self.session.delete(task)
         await self.session.flush()
 
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics for tasks (after a large import)."""
+        await self.session.execute(text(f"ANALYZE {TASKS.name}"))
+
     async def flush(self) -> None:
         """Write pending changes (the version counter is checked and bumped here)."""
         await self.session.flush()
@@ -133,12 +139,23 @@ class TaskRepository:
         nullable = filters.sort in NULLABLE_SORTS
         if after is None or after.value is not None:
             stmt = base.where(column.is_not(None)) if nullable else base
-            if after is not None:
-                key = tuple_(column, Task.id)
-                bound = tuple_(literal(after.value, column.type), literal(after.id))
-                stmt = stmt.where(key < bound if descending else key > bound)
             order = (_directed(column, descending), _directed(Task.id, descending))
-            rows = await self._rows(stmt.order_by(*order).limit(limit))
+            if after is not None and filters.sort in FEW_VALUE_SORTS:
+                # Rest of the current value's run, then the values after it: two exact
+                # index ranges. SQLite bounds a row-value range by its first column only,
+                # which for a column of 4 values means walking a quarter of the table.
+                value = literal(after.value, column.type)
+                same = stmt.where(column == value, _after_id(after.id, descending))
+                rows = await self._rows(same.order_by(_directed(Task.id, descending)).limit(limit))
+                if len(rows) < limit:
+                    rest = stmt.where(column < value if descending else column > value)
+                    rows += await self._rows(rest.order_by(*order).limit(limit - len(rows)))
+            else:
+                if after is not None:
+                    key = tuple_(column, Task.id)
+                    bound = tuple_(literal(after.value, column.type), literal(after.id))
+                    stmt = stmt.where(key < bound if descending else key > bound)
+                rows = await self._rows(stmt.order_by(*order).limit(limit))
         if nullable and len(rows) < limit:
             stmt = base.where(column.is_(None))
             if after is not None and after.value is None:

@@ -5,8 +5,6 @@ validates each with the same schema the API uses, and inserts them in batches th
 one executemany per batch. The caller's transaction makes the whole import atomic.
 """
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from app.services.formats import RawRecord
 from app.services.task import TaskService
 
 BATCH_SIZE = 5_000
+ANALYZE_AFTER = 10_000  # imports this large refresh the query planner's statistics
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -123,32 +122,30 @@ class TaskImporter:
         report = ImportReport(dry_run=dry_run)
         now = self.clock()
         batch: list[tuple[TaskImport, dict[str, Any]]] = []
-        writer = _BatchWriter(self, report, now)
-        try:
-            for record in records:
-                report.read += 1
-                task = self._accept(record, report, on_reject)
-                writing = not dry_run and (on_error is OnError.SKIP or report.rejected == 0)
-                if task is not None and writing:
-                    batch.append((task, TaskService.new_row(task, None, now)))
-                    if len(batch) >= BATCH_SIZE:
-                        await writer.submit(batch)
-                        batch = []
-                if on_progress is not None and report.read % 1000 == 0:
-                    on_progress(report.read)
-            if on_error is OnError.ABORT and report.rejected:
-                report.imported = 0  # what was inserted so far is rolled back with the error
-                raise ImportRejectedError(report)
-            if batch:
-                await writer.submit(batch)
-            await writer.drain()
-        finally:
-            await writer.cancel()
+        for record in records:
+            report.read += 1
+            task = self._accept(record, report, on_reject)
+            writing = not dry_run and (on_error is OnError.SKIP or report.rejected == 0)
+            if task is not None and writing:
+                batch.append((task, TaskService.new_row(task, None, now)))
+                if len(batch) >= BATCH_SIZE:
+                    await self._write(batch, report, now)
+                    batch = []
+            if on_progress is not None and report.read % 1000 == 0:
+                on_progress(report.read)
+        if on_error is OnError.ABORT and report.rejected:
+            report.imported = 0  # what was inserted so far is rolled back with the error
             report.seconds = time.perf_counter() - started
+            raise ImportRejectedError(report)
+        if batch:
+            await self._write(batch, report, now)
+        if report.imported >= ANALYZE_AFTER:
+            await self.tasks.analyze()  # fresh planner statistics for the new rows
         if dry_run:
             report.imported = report.read - report.rejected - report.skipped
         if on_progress is not None:
             on_progress(report.read)
+        report.seconds = time.perf_counter() - started
         return report
 
     def _accept(
@@ -174,10 +171,10 @@ class TaskImporter:
             on_reject(rejection)
         return None
 
-    async def prepare(
+    async def _write(
         self, batch: list[tuple[TaskImport, dict[str, Any]]], report: ImportReport, now: datetime
-    ) -> list[dict[str, Any]]:
-        """The batch's rows, after creating the projects it names that do not exist yet."""
+    ) -> None:
+        """Insert one batch, creating the projects it names that do not exist yet."""
         # In file order, so the first spelling of a project name is the one created.
         names = list(dict.fromkeys(t.project for t, _ in batch if t.project))
         await self._ensure_projects(names, report, now)
@@ -186,7 +183,8 @@ class TaskImporter:
             if task.project:
                 row["project_id"] = self._project_ids[name_key(task.project)]
             rows.append(row)
-        return rows
+        await self.tasks.add_many(rows, return_ids=False)
+        report.imported += len(rows)
 
     async def _ensure_projects(self, names: list[str], report: ImportReport, now: datetime) -> None:
         missing: dict[str, str] = {}
@@ -201,42 +199,3 @@ class TaskImporter:
             ids, created = await self.projects.add_many(to_create, now)
             self._project_ids.update(ids)
             report.projects_created += created
-
-
-class _BatchWriter:
-    """Inserts batches in the background while the next batch is read and validated.
-
-    At most one insert is in flight, and every other use of the connection (project
-    look-ups) waits for it, so statements never interleave. SQLite's driver runs the
-    insert on its own thread, which overlaps with parsing on this one.
-    """
-
-    def __init__(self, importer: TaskImporter, report: ImportReport, now: datetime) -> None:
-        self.importer = importer
-        self.report = report
-        self.now = now
-        self.pending: asyncio.Task[int] | None = None
-
-    async def submit(self, batch: list[tuple[TaskImport, dict[str, Any]]]) -> None:
-        """Wait for the previous insert, then start this batch's."""
-        await self.drain()
-        rows = await self.importer.prepare(batch, self.report, self.now)
-        self.pending = asyncio.create_task(self._insert(rows))
-        await asyncio.sleep(0)  # let the insert reach the driver before parsing resumes
-
-    async def _insert(self, rows: list[dict[str, Any]]) -> int:
-        await self.importer.tasks.add_many(rows, return_ids=False)
-        return len(rows)
-
-    async def drain(self) -> None:
-        """Wait for the insert in flight, if any, and count its rows."""
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            self.report.imported += await pending
-
-    async def cancel(self) -> None:
-        """On failure: let the insert in flight finish before the transaction rolls back."""
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            with contextlib.suppress(Exception):
-                await pending
