@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
+	bash bench/install-tools.sh
 	$(BIN)/python -m bench.run
 
 clean:
