@@ -190,8 +190,6 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, *, begin: str | None) -> Asyn
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # 64 MiB page cache (allocated as used): bulk inserts touch 7 indexes.
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     if begin is not None:
