@@ -17,7 +17,7 @@ from app.core.errors import (
     PreconditionFailedError,
 )
 from app.core.ids import MAX_ID
-from app.dal.project import ProjectRepository
+from app.dal.project import ProjectRepository, name_key
 from app.dal.task import SORT_COLUMNS, Keyset, TaskRepository
 from app.schemas.task import (
     TaskCreate,
@@ -119,20 +119,20 @@ class TaskService:
         names = {item.project for item in items if item.project is not None}
         ids_by_key: dict[str, int] = {}
         if names:
-            ids_by_key = await self.projects.ids_by_key(n.casefold() for n in names)
+            ids_by_key = await self.projects.ids_by_key(name_key(n) for n in names)
         problems = [
             FieldProblem(
                 loc=("body", "tasks", index, "project"),
                 msg=f"project '{item.project}' does not exist",
             )
             for index, item in enumerate(items)
-            if item.project is not None and item.project.casefold() not in ids_by_key
+            if item.project is not None and name_key(item.project) not in ids_by_key
         ]
         if problems:
             raise InvalidInputError("Some tasks name projects that do not exist.", problems)
         now = self.clock()
         rows = [
-            self.new_row(item, ids_by_key[item.project.casefold()] if item.project else None, now)
+            self.new_row(item, ids_by_key[name_key(item.project)] if item.project else None, now)
             for item in items
         ]
         return await self.tasks.add_many(rows, return_ids=True)
