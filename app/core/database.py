@@ -7,6 +7,7 @@ WAL lets it run while a writer holds the lock, and it skips BEGIN/ROLLBACK round
 PostgreSQL uses one pooled engine for both.
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,6 +46,7 @@ _BUSY_MARKERS = ("database is locked", "database is busy", "database table is lo
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 _UNAVAILABLE_MARKERS = ("unable to open database file",)
+_CREATE_ATTEMPTS = 5
 _DDL_LOCK = 0x7461736B  # any constant shared by every process of this app ("task")
 
 
@@ -104,8 +106,21 @@ class Database:
 
         When every table exists (the usual case) nothing takes the write lock, so a CLI
         read or a server start never waits behind a long import. On PostgreSQL an
-        advisory lock serialises processes creating the schema at the same moment.
+        advisory lock serialises processes creating the schema at the same moment. A new
+        SQLite file starts in rollback-journal mode, where two processes creating it at
+        once can get SQLITE_BUSY without waiting (lock upgrade deadlock), so a busy
+        attempt is retried a few times.
         """
+        for attempt in range(1, _CREATE_ATTEMPTS + 1):
+            try:
+                await self._create_missing_tables()
+                return
+            except DatabaseBusyError:
+                if attempt == _CREATE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.05 * attempt)
+
+    async def _create_missing_tables(self) -> None:
         from app.models import Base  # models import this module's package
 
         try:
