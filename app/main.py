@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = db
         if owned:  # an injected database is set up and disposed of by its owner
             await db.create_all()
-        logger.info("app.started", extra={"database": db.safe_url, "engine": db.backend})
+        logger.info("app.started", extra={"engine": db.backend})
         try:
             yield
         finally:

@@ -49,6 +49,14 @@ def exit_code_for(error: AppError) -> ExitCode:
     return ExitCode.DOMAIN_ERROR
 
 
+HINTS_BY_CODE: dict[str, str] = {
+    # By code, so `--help` need not import the importer's module.
+    "import-rejected": "Fix them, or pass --on-error skip to import the valid ones.",
+}
+
+
 def hint_for(error: AppError) -> str | None:
     """What the user can do about the error, when the message alone does not say."""
+    if error.code in HINTS_BY_CODE:
+        return HINTS_BY_CODE[error.code]
     return next((hint for cls, hint in HINTS.items() if isinstance(error, cls)), None)

@@ -5,6 +5,7 @@ with a coroutine factory; errors come back as messages on stderr and exit codes.
 """
 
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ def run(
         raise invalid_input(error) from None
     except KeyboardInterrupt:
         raise fail("Interrupted; nothing was changed.", None, 130) from None
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(ExitCode.DOMAIN_ERROR) from None
+    except OSError as error:  # e.g. a full disk under --output or --rejects
+        raise fail(
+            f"Cannot write: {error.strerror or error}.", None, ExitCode.DOMAIN_ERROR
+        ) from None
 
 
 async def _in_session(

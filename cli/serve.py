@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cli.errors import exit_code_for, hint_for
+from cli.output import fail
 from cli.runtime import state
-
-HOST_HELP = "Bind address [env HOST, default 127.0.0.1]."
-PORT_HELP = "Port [env PORT, default 8000]."
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
@@ -31,6 +30,8 @@ def serve(
     import uvicorn
 
     from app.core.config import get_settings
+    from app.core.database import Database
+    from app.core.errors import AppError
     from app.core.logging import configure_logging
 
     database_url = state(ctx).database_url
@@ -39,6 +40,10 @@ def serve(
         os.environ["DATABASE_URL"] = database_url
         get_settings.cache_clear()
     settings = get_settings()
+    try:  # refuse an unusable URL here, with a message, not in every worker with a traceback
+        Database(settings.database_url)
+    except AppError as error:
+        raise fail(error.message, hint_for(error), exit_code_for(error)) from None
     configure_logging()
     # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)

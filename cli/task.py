@@ -1,5 +1,6 @@
 """`app-cli tasks …`: translate argv to service calls and results to the terminal."""
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,11 +18,11 @@ if TYPE_CHECKING:
     from app.schemas.task import TaskRead
     from app.services.task import TaskService
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 app = typer.Typer(no_args_is_help=True, help="Create, list, change and delete tasks.")
 
 TaskId = Annotated[int, typer.Argument(help="The task's id.", min=1)]
-OVERDUE_HELP = "Only overdue (or only not overdue) tasks."
-SEARCH_HELP = "Case-insensitive text in title or description."
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table.")]
 
 
@@ -36,6 +37,8 @@ def parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
+        if not ISO_DATE.fullmatch(value):  # fromisoformat also takes 20261201, 2026W481
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD.") from None

@@ -14,7 +14,7 @@ import typer
 from app.core.enums import Priority, SortField, SortOrder, TaskStatus
 from cli import output
 from cli.errors import ExitCode
-from cli.runtime import run
+from cli.runtime import invalid_input, run
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -263,26 +263,31 @@ def export_tasks(
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
 ) -> None:
     """Export matching tasks (stdout, or --output FILE written atomically)."""
+    from pydantic import ValidationError
+
     from app.schemas.task import TaskFilters
     from app.services.task import TaskService
     from app.services.task_export import TaskExporter
     from cli.task import parse_date
 
     export_format = _resolve_format(fmt, str(output_file) if output_file else None, "jsonl")
-    filters = TaskFilters.model_validate(
-        {
-            "status": status or [],
-            "priority": priority or [],
-            "project": project,
-            "tag": tag or [],
-            "due_before": parse_date(due_before),
-            "due_after": parse_date(due_after),
-            "overdue": overdue,
-            "q": q,
-            "sort": sort,
-            "order": SortOrder.DESC if desc else SortOrder.ASC,
-        }
-    )
+    try:
+        filters = TaskFilters.model_validate(
+            {
+                "status": status or [],
+                "priority": priority or [],
+                "project": project,
+                "tag": tag or [],
+                "due_before": parse_date(due_before),
+                "due_after": parse_date(due_after),
+                "overdue": overdue,
+                "q": q,
+                "sort": sort,
+                "order": SortOrder.DESC if desc else SortOrder.ASC,
+            }
+        )
+    except ValidationError as error:
+        raise invalid_input(error) from None
 
     with _output(output_file) as sink:
 

@@ -16,10 +16,6 @@ from app.services.project import ProjectService
 from app.services.stats import StatsService
 from app.services.task import TaskService
 
-# Ids are 64-bit signed (PostgreSQL BIGINT, SQLite rowid): a larger one names nothing, and
-# must not reach the driver, which would fail on it.
-MAX_ID = 2**63 - 1
-
 
 async def get_database(request: Request) -> Database:
     """The database the app was started with."""

@@ -4,9 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import MAX_ID, ProjectReader, ProjectWriter
+from app.api.deps import ProjectReader, ProjectWriter
 from app.api.errors import problem_responses
 from app.api.openapi import LOCATION_HEADER_SPEC, link
+from app.core.ids import MAX_ID
 from app.schemas.project import ProjectCreate, ProjectList, ProjectRead, ProjectUpdate
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])

@@ -5,10 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import MAX_ID, DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
+from app.api.deps import DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
 from app.api.errors import problem_responses
 from app.api.openapi import ETAG_HEADER_SPEC, LOCATION_HEADER_SPEC, link
 from app.core.enums import ExportFormat
+from app.core.ids import MAX_ID
 from app.schemas.task import (
     BulkCreate,
     BulkCreated,

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
         default=5_000, ge=0, description="How long a SQLite writer waits for the lock before 503."
     )
     max_body_bytes: int = Field(
-        default=4 * 1024 * 1024, ge=1024, description="Largest request body the API accepts."
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body; fits a bulk of 1,000 tasks with long descriptions.",
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
 

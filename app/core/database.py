@@ -9,6 +9,7 @@ PostgreSQL uses one pooled engine for both.
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,14 @@ _BUSY_MARKERS = ("database is locked", "database is busy", "database table is lo
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 _UNAVAILABLE_MARKERS = ("unable to open database file",)
+# What a driver raises when the server cannot be reached (not, say, a broken stdout pipe).
+_CONNECTION_ERRORS = (
+    ConnectionRefusedError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    socket.gaierror,
+    TimeoutError,
+)
 _CREATE_ATTEMPTS = 5
 _DDL_LOCK = 0x7461736B  # any constant shared by every process of this app ("task")
 
@@ -73,7 +82,7 @@ class Database:
             self.read_engine = _sqlite_engine(self.url, busy_timeout_ms, begin=None)
         else:
             self.write_engine = create_async_engine(
-                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0
             )
             self.read_engine = self.write_engine
 
@@ -227,7 +236,10 @@ def translate_db_error(exc: BaseException) -> AppError | None:
     if isinstance(exc, StaleDataError):
         return ConflictError("The task was changed by someone else at the same time; retry.")
     if isinstance(exc, IntegrityError):
-        return ConflictError("The change conflicts with existing data (e.g. a duplicate name).")
+        return ConflictError(
+            "The change conflicts with the current data (a name already taken, or a project "
+            "deleted meanwhile); check and retry."
+        )
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     message = str(orig).lower()
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
@@ -236,7 +248,7 @@ def translate_db_error(exc: BaseException) -> AppError | None:
     connection_lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
     if (
         connection_lost
-        or isinstance(orig, OSError)
+        or isinstance(orig, _CONNECTION_ERRORS)
         or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P", "53")))
         or any(marker in message for marker in _UNAVAILABLE_MARKERS)
     ):

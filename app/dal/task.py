@@ -1,5 +1,6 @@
 """Database access for tasks: every task query, filter, sort and keyset page."""
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -239,7 +241,11 @@ async def _sqlite_executemany(
     """
     params = [_sqlite_params(row) for row in rows]
     raw = await connection.get_raw_connection()
-    await raw.driver_connection.executemany(_SQLITE_INSERT, params)  # type: ignore[union-attr]
+    try:
+        cursor = await raw.driver_connection.executemany(_SQLITE_INSERT, params)  # type: ignore[union-attr]
+        await cursor.close()
+    except sqlite3.Error as exc:  # wrap like SQLAlchemy would, so the boundary translates it
+        raise DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.Error) from exc
 
 
 def _read_select() -> Select[Any]:

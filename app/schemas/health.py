@@ -6,6 +6,6 @@ from pydantic import BaseModel, Field
 class Health(BaseModel):
     """Liveness and database reachability."""
 
-    status: str = Field(description="`ok` or `unavailable`.")
-    database: str = Field(description="`ok` or `unavailable`.")
+    status: str = Field(description="Always `ok` (failures are a 503 problem document).")
+    database: str = Field(description="Always `ok`: the database answered a query.")
     engine: str = Field(description="Database engine in use: `sqlite` or `postgresql`.")

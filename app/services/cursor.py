@@ -50,6 +50,7 @@ def _load_value(sort: SortField, raw: Any) -> Any:
         return parsed.astimezone(UTC)  # OverflowError at the edges of time
     if not isinstance(raw, str) or "\x00" in raw:
         raise TypeError("title must be a string without NUL")
+    raw.encode("utf-8")  # UnicodeEncodeError (a ValueError) for lone surrogates
     return raw
 
 

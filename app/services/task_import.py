@@ -72,8 +72,7 @@ class ImportRejectedError(AppError):
 
     def __init__(self, report: ImportReport) -> None:
         super().__init__(
-            f"{report.rejected} of {report.read} records are invalid; nothing was imported. "
-            "Fix them, or pass --on-error skip to import the valid ones."
+            f"{report.rejected} of {report.read} records are invalid; nothing was imported."
         )
         self.report = report
 

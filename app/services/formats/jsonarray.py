@@ -123,6 +123,9 @@ def _decode_element(buf: _Buffer) -> tuple[Any, str]:
     while True:
         try:
             value, end = decoder.raw_decode(buf.text, buf.pos)
+        except RecursionError:
+            line = buf.line_at(buf.pos)
+            raise FileFormatError(f"JSON nested too deeply on line {line}", line) from None
         except json.JSONDecodeError as exc:
             near_end = exc.pos >= len(buf.text) - _TAIL or exc.msg.startswith("Unterminated")
             if buf.eof or not near_end:

@@ -26,6 +26,9 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
         except json.JSONDecodeError as exc:
             yield RawRecord(number, {}, raw, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            yield RawRecord(number, {}, raw, error="invalid JSON: nested too deeply")
+            continue
         yield record_from_value(number, value, raw)
 
 
