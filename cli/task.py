@@ -1,15 +1,27 @@
 """`app-cli tasks …`: translate argv to service calls and results to the terminal."""
 
-import re
-from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.core.clock import utctoday
-from app.core.enums import Priority, SortField, SortOrder, TaskStatus
+from app.core.enums import Priority, SortField, TaskStatus
 from cli import output, task_transfer
 from cli.errors import ExitCode
+from cli.filters import (
+    DescOption,
+    DueAfterOption,
+    DueBeforeOption,
+    OverdueOption,
+    PriorityOption,
+    ProjectOption,
+    SearchOption,
+    SortOption,
+    StatusOption,
+    TagOption,
+    filter_values,
+    parse_date,
+)
 from cli.runtime import run
 
 if TYPE_CHECKING:
@@ -17,8 +29,6 @@ if TYPE_CHECKING:
 
     from app.schemas.task import TaskRead
     from app.services.task import TaskService
-
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 app = typer.Typer(no_args_is_help=True, help="Create, list, change and delete tasks.")
 
@@ -30,18 +40,6 @@ def _service(session: "AsyncSession") -> "TaskService":
     from app.services.task import TaskService
 
     return TaskService.from_session(session)
-
-
-def parse_date(value: str | None) -> date | None:
-    """Parse a YYYY-MM-DD option value (None passes through)."""
-    if value is None:
-        return None
-    try:
-        if not ISO_DATE.fullmatch(value):  # fromisoformat also takes 20261201, 2026W481
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD.") from None
 
 
 def _show(task: "TaskRead", as_json: bool) -> None:
@@ -102,25 +100,16 @@ def add_task(
 @app.command("list")
 def list_tasks(
     ctx: typer.Context,
-    status: Annotated[
-        list[TaskStatus] | None, typer.Option(help="Status; repeat for any of several.")
-    ] = None,
-    priority: Annotated[
-        list[Priority] | None, typer.Option(help="Priority; repeat for any of several.")
-    ] = None,
-    project: Annotated[str | None, typer.Option(help="Project name.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Tag; repeat to require all.")] = None,
-    due_before: Annotated[str | None, typer.Option(help="Due before YYYY-MM-DD.")] = None,
-    due_after: Annotated[str | None, typer.Option(help="Due after YYYY-MM-DD.")] = None,
-    overdue: Annotated[
-        bool | None,
-        typer.Option("--overdue/--not-overdue", help="Only overdue (or not overdue) tasks."),
-    ] = None,
-    q: Annotated[
-        str | None, typer.Option("--q", "--search", "-q", help="Text in title or description.")
-    ] = None,
-    sort: Annotated[SortField, typer.Option(help="Sort key.")] = SortField.ID,
-    desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
+    status: StatusOption = None,
+    priority: PriorityOption = None,
+    project: ProjectOption = None,
+    tag: TagOption = None,
+    due_before: DueBeforeOption = None,
+    due_after: DueAfterOption = None,
+    overdue: OverdueOption = None,
+    q: SearchOption = None,
+    sort: SortOption = SortField.ID,
+    desc: DescOption = False,
     limit: Annotated[int, typer.Option(help="Page size, 1-200.")] = 50,
     cursor: Annotated[str | None, typer.Option(help="`next_cursor` of the previous page.")] = None,
     as_json: JsonFlag = False,
@@ -128,20 +117,18 @@ def list_tasks(
     """List tasks with the API's filters, sorts and pages."""
     from app.schemas.task import TaskPage, TaskQuery
 
-    query_values = {
-        "status": status or [],
-        "priority": priority or [],
-        "project": project,
-        "tag": tag or [],
-        "due_before": parse_date(due_before),
-        "due_after": parse_date(due_after),
-        "overdue": overdue,
-        "q": q,
-        "sort": sort,
-        "order": SortOrder.DESC if desc else SortOrder.ASC,
-        "limit": limit,
-        "cursor": cursor,
-    }
+    query_values = filter_values(
+        status=status,
+        priority=priority,
+        project=project,
+        tag=tag,
+        due_before=due_before,
+        due_after=due_after,
+        overdue=overdue,
+        q=q,
+        sort=sort,
+        desc=desc,
+    ) | {"limit": limit, "cursor": cursor}
 
     async def work(session: "AsyncSession") -> TaskPage:
         return await _service(session).list_page(TaskQuery.model_validate(query_values))

@@ -11,9 +11,22 @@ from typing import IO, TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from app.core.enums import Priority, SortField, SortOrder, TaskStatus
+from app.core.enums import SortField
 from cli import output
 from cli.errors import ExitCode
+from cli.filters import (
+    DescOption,
+    DueAfterOption,
+    DueBeforeOption,
+    OverdueOption,
+    PriorityOption,
+    ProjectOption,
+    SearchOption,
+    SortOption,
+    StatusOption,
+    TagOption,
+    filter_values,
+)
 from cli.runtime import invalid_input, run
 
 if TYPE_CHECKING:
@@ -243,24 +256,16 @@ def export_tasks(
     output_file: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
-    status: Annotated[
-        list[TaskStatus] | None, typer.Option(help="Status; repeatable (OR).")
-    ] = None,
-    priority: Annotated[
-        list[Priority] | None, typer.Option(help="Priority; repeatable (OR).")
-    ] = None,
-    project: Annotated[str | None, typer.Option(help="Project name.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Tag; repeat to require all.")] = None,
-    due_before: Annotated[str | None, typer.Option(help="Due before YYYY-MM-DD.")] = None,
-    due_after: Annotated[str | None, typer.Option(help="Due after YYYY-MM-DD.")] = None,
-    overdue: Annotated[
-        bool | None, typer.Option("--overdue/--not-overdue", help="Only overdue (or not).")
-    ] = None,
-    q: Annotated[
-        str | None, typer.Option("--q", "--search", "-q", help="Text in title or description.")
-    ] = None,
-    sort: Annotated[SortField, typer.Option(help="Sort key.")] = SortField.ID,
-    desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
+    status: StatusOption = None,
+    priority: PriorityOption = None,
+    project: ProjectOption = None,
+    tag: TagOption = None,
+    due_before: DueBeforeOption = None,
+    due_after: DueAfterOption = None,
+    overdue: OverdueOption = None,
+    q: SearchOption = None,
+    sort: SortOption = SortField.ID,
+    desc: DescOption = False,
 ) -> None:
     """Export matching tasks (stdout, or --output FILE written atomically)."""
     from pydantic import ValidationError
@@ -268,23 +273,22 @@ def export_tasks(
     from app.schemas.task import TaskFilters
     from app.services.task import TaskService
     from app.services.task_export import TaskExporter
-    from cli.task import parse_date
 
     export_format = _resolve_format(fmt, str(output_file) if output_file else None, "jsonl")
     try:
         filters = TaskFilters.model_validate(
-            {
-                "status": status or [],
-                "priority": priority or [],
-                "project": project,
-                "tag": tag or [],
-                "due_before": parse_date(due_before),
-                "due_after": parse_date(due_after),
-                "overdue": overdue,
-                "q": q,
-                "sort": sort,
-                "order": SortOrder.DESC if desc else SortOrder.ASC,
-            }
+            filter_values(
+                status=status,
+                priority=priority,
+                project=project,
+                tag=tag,
+                due_before=due_before,
+                due_after=due_after,
+                overdue=overdue,
+                q=q,
+                sort=sort,
+                desc=desc,
+            )
         )
     except ValidationError as error:
         raise invalid_input(error) from None
