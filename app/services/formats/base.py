@@ -19,20 +19,21 @@ from app.core.errors import InvalidInputError
 MAX_RECORD_BYTES = 1 << 20
 """Longest line or record accepted (1 MiB); anything longer makes the file unusable."""
 
-CANONICAL_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "status",
-        "priority",
-        "due_date",
-        "project",
-        "tags",
-        "created_at",
-        "completed_at",
-    }
+TASK_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "project",
+    "tags",
+    "created_at",
+    "completed_at",
 )
-"""The task fields a reader may put in :attr:`RawRecord.fields`."""
+"""The task fields a reader may put in :attr:`RawRecord.fields`, in file order."""
+
+CANONICAL_FIELDS = frozenset(TASK_FIELDS)
+"""The same fields, for membership tests."""
 
 
 class ImportFormat(StrEnum):

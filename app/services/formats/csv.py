@@ -13,23 +13,13 @@ import io
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
-from app.services.formats.base import FileFormatError, ImportFormat, RawRecord
+from app.services.formats.base import TASK_FIELDS, FileFormatError, ImportFormat, RawRecord
 from app.services.formats.lines import iter_lines, strip_newline
 
 FORMAT = ImportFormat.CSV
 EXTENSIONS = (".csv",)
 
-COLUMNS = (
-    "title",
-    "description",
-    "status",
-    "priority",
-    "due_date",
-    "project",
-    "tags",
-    "created_at",
-    "completed_at",
-)
+COLUMNS = TASK_FIELDS
 """The columns the writer emits, in order (every column the reader accepts)."""
 
 TAG_SEPARATOR = ";"
