@@ -25,6 +25,9 @@ from app.services.task import TaskService
 
 BATCH_SIZE = 5_000
 ANALYZE_AFTER = 10_000  # imports this large refresh the query planner's statistics
+# An import this large, and larger than the table it goes into, drops the sort indexes
+# and builds them once at the end: far cheaper than updating each for every row.
+BULK_LOAD_AFTER = 20_000
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -101,6 +104,9 @@ class TaskImporter:
         self.projects = projects
         self.clock = clock
         self._project_ids: dict[str, int] = {}
+        self._existing_tasks: int | None = None
+        self._bulk_load_decided = False
+        self._indexes_dropped = False
 
     @classmethod
     def from_session(cls, session: AsyncSession) -> Self:
@@ -138,6 +144,8 @@ class TaskImporter:
             raise ImportRejectedError(report)
         if batch:
             await self._write(batch, report, now)
+        if self._indexes_dropped:
+            await self.tasks.create_sort_indexes()
         if report.imported >= ANALYZE_AFTER:
             await self.tasks.analyze()  # fresh planner statistics for the new rows
         if dry_run:
@@ -182,8 +190,18 @@ class TaskImporter:
             if task.project:
                 row["project_id"] = self._project_ids[name_key(task.project)]
             rows.append(row)
+        await self._bulk_load_if_large(report.imported + len(rows))
         await self.tasks.add_many(rows, return_ids=False)
         report.imported += len(rows)
+
+    async def _bulk_load_if_large(self, rows_after_batch: int) -> None:
+        """Drop the sort indexes once this import outgrows `BULK_LOAD_AFTER` and the table."""
+        if self._existing_tasks is None:
+            self._existing_tasks = await self.tasks.count()
+        if self._bulk_load_decided or rows_after_batch < max(BULK_LOAD_AFTER, self._existing_tasks):
+            return
+        self._bulk_load_decided = True
+        self._indexes_dropped = await self.tasks.drop_sort_indexes()
 
     async def _ensure_projects(self, names: list[str], report: ImportReport, now: datetime) -> None:
         missing: dict[str, str] = {}

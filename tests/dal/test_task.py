@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -122,6 +122,52 @@ async def test_add_many_without_ids(db: Database) -> None:
 
         assert await titles(repo) == ["a", "b"]
         assert await titles(repo, tag=["x"]) == ["b"]
+
+
+async def index_names(session: AsyncSession) -> set[str]:
+    connection = await session.connection()
+    indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes("tasks"))
+    return {index["name"] for index in indexes}
+
+
+async def test_sort_indexes_dropped_for_a_bulk_load_come_back_with_a_rollback(
+    db: Database,
+) -> None:
+    async with db.session() as session:
+        expected = await index_names(session)
+    seen: list[tuple[bool, set[str]]] = []
+
+    async def failing_import() -> None:
+        async with db.session() as session:
+            dropped = await TaskRepository(session).drop_sort_indexes()
+            seen.append((dropped, await index_names(session)))
+            raise RuntimeError("the import fails")
+
+    with pytest.raises(RuntimeError):
+        await failing_import()
+    [(dropped, during)] = seen
+    assert during == (set() if dropped else expected)
+
+    async with db.session(write=False) as session:
+        assert await index_names(session) == expected
+    assert dropped is (db.backend == "sqlite")  # PostgreSQL would lock readers out
+
+
+async def test_sort_indexes_rebuilt_after_a_bulk_load_serve_the_sorts(db: Database) -> None:
+    async with db.session() as session:
+        repo = TaskRepository(session)
+        expected = await index_names(session)
+        assert await repo.count() == 0
+        dropped = await repo.drop_sort_indexes()
+        await repo.add_many([row("b"), row("a"), row("c")], return_ids=False)
+        if dropped:
+            await repo.create_sort_indexes()
+
+    async with db.session(write=False) as session:
+        repo = TaskRepository(session)
+        assert await index_names(session) == expected
+        assert await repo.count() == 3
+        assert await titles(repo) == ["b", "a", "c"]
 
 
 async def test_version_increments_on_every_flush_with_a_change(db: Database) -> None:

@@ -29,12 +29,29 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 class FakeTasks:
     """Stands in for TaskRepository: remembers every batch it is asked to insert."""
 
-    def __init__(self) -> None:
+    def __init__(self, existing: int = 0, *, can_drop_indexes: bool = True) -> None:
         self.batches: list[list[dict[str, Any]]] = []
+        self.existing = existing
+        self.can_drop_indexes = can_drop_indexes
+        self.events: list[str] = []  # index drops/creations and ANALYZE, between "insert N"
 
     async def add_many(self, rows: Sequence[dict[str, Any]], *, return_ids: bool) -> list[int]:
         self.batches.append([dict(row) for row in rows])
+        self.events.append(f"insert {len(rows)}")
         return []
+
+    async def count(self) -> int:
+        return self.existing + len(self.rows)
+
+    async def drop_sort_indexes(self) -> bool:
+        self.events.append("drop indexes" if self.can_drop_indexes else "keep indexes")
+        return self.can_drop_indexes
+
+    async def create_sort_indexes(self) -> None:
+        self.events.append("create indexes")
+
+    async def analyze(self) -> None:
+        self.events.append("analyze")
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -74,9 +91,9 @@ class FakeProjects:
 
 
 def importer(
-    existing_projects: Iterable[str] = (),
+    existing_projects: Iterable[str] = (), tasks: FakeTasks | None = None
 ) -> tuple[TaskImporter, FakeTasks, FakeProjects]:
-    tasks, projects = FakeTasks(), FakeProjects(existing_projects)
+    tasks, projects = tasks or FakeTasks(), FakeProjects(existing_projects)
     return TaskImporter(tasks, projects, clock=lambda: NOW), tasks, projects  # type: ignore[arg-type]
 
 
@@ -454,3 +471,59 @@ async def test_real_wiring_uses_the_session_repositories() -> None:
     imp = TaskImporter.from_session(session)
     assert imp.tasks.session is session
     assert imp.projects.session is session
+
+
+# --- bulk loads -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_bulk_load(monkeypatch: pytest.MonkeyPatch, small_batches: int) -> int:
+    monkeypatch.setattr(task_import, "BULK_LOAD_AFTER", 5)
+    monkeypatch.setattr(task_import, "ANALYZE_AFTER", 1_000)
+    return 5
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_a_large_import_drops_the_sort_indexes_once_and_builds_them_at_the_end() -> None:
+    imp, tasks, _ = importer()
+
+    await imp.run(valid(11))
+
+    # Batches of 3: the second one reaches 6 >= 5 rows, so it goes in without indexes.
+    assert tasks.events == [
+        "insert 3",
+        "drop indexes",
+        "insert 3",
+        "insert 3",
+        "insert 2",
+        "create indexes",
+    ]
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_an_import_smaller_than_the_table_keeps_the_indexes() -> None:
+    imp, tasks, _ = importer(tasks=FakeTasks(existing=100))
+
+    await imp.run(valid(11))
+
+    assert tasks.events == ["insert 3", "insert 3", "insert 3", "insert 2"]
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_a_database_that_cannot_drop_indexes_is_asked_once() -> None:
+    imp, tasks, _ = importer(tasks=FakeTasks(can_drop_indexes=False))
+
+    await imp.run(valid(11))
+
+    assert tasks.events == ["insert 3", "keep indexes", "insert 3", "insert 3", "insert 2"]
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_a_rejected_large_import_never_rebuilds_the_indexes() -> None:
+    imp, tasks, _ = importer()
+
+    with pytest.raises(ImportRejectedError):
+        await imp.run([*valid(9), bad(10)])
+
+    # The caller's rollback restores the dropped indexes along with everything else.
+    assert "create indexes" not in tasks.events

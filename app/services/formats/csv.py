@@ -25,42 +25,33 @@ COLUMNS = TASK_FIELDS
 TAG_SEPARATOR = ";"
 
 
-class _LineSource:
-    """Feeds lines to ``csv.reader`` and remembers those of the current record."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._lines = iter_lines(stream)
-        self.pending: list[str] = []
-        self.start = 1
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        number, line = next(self._lines)
-        if not self.pending:
-            self.start = number
-        self.pending.append(line)
-        return line
-
-    def take(self) -> tuple[int, str]:
-        """Return the current record's first line number and raw text, then reset."""
-        raw = strip_newline("".join(self.pending))
-        self.pending.clear()
-        return self.start, raw
-
-
 def read(stream: BinaryIO) -> Iterator[RawRecord]:
     """Yield one record per data row; the header row is checked, not yielded."""
-    source = _LineSource(stream)
-    rows = _rows(source)
+    rows = _rows(stream)
     header = next(rows, None)
     if header is None:
         raise FileFormatError("the file is empty")
     header_line, _, names = header
     columns = _check_header(names, header_line)
+    width = len(columns)
     for number, raw, cells in rows:
-        yield _record(number, raw, cells, columns)
+        if len(cells) != width:
+            yield RawRecord(number, {}, raw, error=f"expected {width} cells, found {len(cells)}")
+            continue
+        # This loop runs once per imported row: plain comprehensions, no per-cell calls.
+        fields: dict[str, Any] = {
+            column: cell
+            for column, cell in zip(columns, cells, strict=True)
+            if cell and not cell.isspace()
+        }
+        cell = fields.get("tags")
+        if cell is not None:
+            split = [tag.strip() for tag in cell.split(TAG_SEPARATOR) if tag and not tag.isspace()]
+            if split:
+                fields["tags"] = split
+            else:
+                del fields["tags"]
+        yield RawRecord(number, fields, raw)
 
 
 def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -70,8 +61,10 @@ def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
         yield _format_row([_cell(task, column) for column in COLUMNS])
 
 
-def _rows(source: _LineSource) -> Iterator[tuple[int, str, list[str]]]:
-    reader = csv.reader(source, strict=True)
+def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
+    """Yield ``(first line, raw text, cells)`` for each non-blank row."""
+    pending: list[str] = []  # the lines of the row being read
+    reader = csv.reader(_remembered(iter_lines(stream), pending), strict=True)
     while True:
         try:
             cells = next(reader)
@@ -79,13 +72,28 @@ def _rows(source: _LineSource) -> Iterator[tuple[int, str, list[str]]]:
             return
         except csv.Error as exc:
             raise FileFormatError(
-                f"the CSV is malformed in the record starting on line {source.start}: {exc} "
-                "(check for an unbalanced double quote)",
-                source.start,
+                f"the CSV is malformed in the record starting on line {_start(reader, pending)}: "
+                f"{exc} (check for an unbalanced double quote)",
+                _start(reader, pending),
             ) from None
-        number, raw = source.take()
-        if any(cell.strip() for cell in cells):
-            yield number, raw, cells
+        start = _start(reader, pending)
+        raw = strip_newline(pending[0] if len(pending) == 1 else "".join(pending))
+        pending.clear()
+        if any(cells) and not all(cell.isspace() for cell in cells if cell):
+            yield start, raw, cells
+
+
+def _remembered(lines: Iterator[tuple[int, str]], pending: list[str]) -> Iterator[str]:
+    """Feed ``csv.reader`` the text of each line, keeping those of the current row."""
+    remember = pending.append
+    for _, line in lines:
+        remember(line)
+        yield line
+
+
+def _start(reader: Any, pending: list[str]) -> int:
+    """The line the current row starts on (``line_num`` counts the lines read so far)."""
+    return int(reader.line_num) - len(pending) + 1
 
 
 def _check_header(names: list[str], line: int) -> list[str]:
@@ -105,24 +113,6 @@ def _check_header(names: list[str], line: int) -> list[str]:
             line,
         )
     return columns
-
-
-def _record(number: int, raw: str, cells: list[str], columns: list[str]) -> RawRecord:
-    if len(cells) != len(columns):
-        return RawRecord(
-            number, {}, raw, error=f"expected {len(columns)} cells, found {len(cells)}"
-        )
-    fields: dict[str, Any] = {}
-    for column, cell in zip(columns, cells, strict=True):
-        if not cell.strip():
-            continue
-        if column == "tags":
-            tags = [tag.strip() for tag in cell.split(TAG_SEPARATOR) if tag.strip()]
-            if tags:
-                fields["tags"] = tags
-        else:
-            fields[column] = cell
-    return RawRecord(number, fields, raw)
 
 
 def _cell(task: Mapping[str, Any], column: str) -> str:

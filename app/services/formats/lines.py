@@ -22,11 +22,13 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
             longer than MAX_RECORD_BYTES.
     """
     number = 0
-    while chunk := stream.readline(MAX_RECORD_BYTES + 2):
+    readline = stream.readline
+    while chunk := readline(MAX_RECORD_BYTES + 2):
         number += 1
         if number == 1:
             chunk = _strip_bom(chunk)
-        _check_length(chunk, number)
+        if len(chunk) > MAX_RECORD_BYTES:  # the full check only when it can fail
+            _check_length(chunk, number)
         yield number, decode_line(chunk, number)
     if number == 0:
         raise FileFormatError("the file is empty")
