@@ -15,6 +15,12 @@ machine's noise hits all commands alike. Medians are reported.
 
 Targets: `tasks list` on 200k <= 0.5x Taskwarrior on 50k; `--help` <= 2x the bare import.
 
+Two reference rows show what no change inside the app can go below: `--help` of a
+two-command Typer app (Typer renders Rich help with `typer.rich_utils`, which imports
+Markdown and Pygments support that `import typer, rich` does not), and importing the
+libraries `tasks list` is built on (SQLAlchemy's asyncio ORM and aiosqlite dialect,
+Pydantic, pydantic-settings, Typer, Rich) without running anything.
+
 Run: `python -m bench.cli [--rounds 3] [--runs 5] [--rows 200000] [--tw-rows 50000]`.
 """
 
@@ -58,6 +64,32 @@ TW_STATUS = {
     "cancelled": "deleted",
 }
 TW_PRIORITY = {"low": "L", "medium": "M", "high": "H", "urgent": "H"}
+MINIMAL_TYPER_APP = """
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def add(title: str) -> None:
+    \"\"\"Add a task.\"\"\"
+
+
+@app.command()
+def done(task_id: int) -> None:
+    \"\"\"Complete a task.\"\"\"
+
+
+app()
+"""
+LIST_LIBRARIES = (
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "pydantic",
+    "pydantic_settings",
+    "typer.main",
+    "rich.table",
+)
 
 
 @dataclass(slots=True)
@@ -183,6 +215,16 @@ def run(rows: int = 200_000, tw_rows: int = 50_000, rounds: int = 3, runs: int =
         ),
         Command("help", "app-cli --help", [app_cli(), "--help"]),
         Command(
+            "typer-help",
+            "reference: a two-command Typer app --help",
+            [sys.executable, "-c", MINIMAL_TYPER_APP, "--help"],
+        ),
+        Command(
+            "libraries",
+            "reference: import the libraries tasks list uses",
+            [sys.executable, "-c", "import " + ", ".join(LIST_LIBRARIES)],
+        ),
+        Command(
             "list",
             f"app-cli tasks list --limit 20 ({rows:,} tasks)",
             [app_cli(), "--database-url", sqlite_url(db_path), "tasks", "list", "--limit", "20"],
@@ -249,6 +291,12 @@ def build_report(
             ]
         )
     report.tables.append(table)
+    report.notes.append(
+        "reference rows (no target): the Typer app is "
+        "`typer.Typer()` with two commands; the libraries are `import "
+        + ", ".join(LIST_LIBRARIES)
+        + "`. A ratio below the reference row's cannot come from changes in the app."
+    )
     report.targets += [
         Target(
             "tasks list (200k) vs Taskwarrior list (50k)",
