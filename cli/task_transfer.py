@@ -1,10 +1,8 @@
 """`app-cli tasks import` and `app-cli tasks export`: batch transfer in five formats."""
 
 import contextlib
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, BinaryIO
@@ -116,6 +114,8 @@ class _RejectsFile:
     def write(self, rejection: "Rejection") -> None:
         """Append one rejected record."""
         if self.handle is not None:
+            import json  # here, not at module level: --help does not need it
+
             record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -313,6 +313,8 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
+    import tempfile  # here, not at module level: --help does not need it
+
     directory = path.resolve().parent
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
