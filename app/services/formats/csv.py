@@ -11,6 +11,7 @@ by the line it starts on and its ``raw`` text keeps all of its lines.
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from app.services.formats.base import TASK_FIELDS, FileFormatError, ImportFormat, RawRecord
@@ -28,30 +29,44 @@ TAG_SEPARATOR = ";"
 def read(stream: BinaryIO) -> Iterator[RawRecord]:
     """Yield one record per data row; the header row is checked, not yielded."""
     rows = _rows(stream)
-    header = next(rows, None)
+    header = next((row for row in rows if _has_text(row[2])), None)
     if header is None:
         raise FileFormatError("the file is empty")
     header_line, _, names = header
     columns = _check_header(names, header_line)
     width = len(columns)
     for number, raw, cells in rows:
-        if len(cells) != width:
+        if len(cells) == width:
+            fields = _fields(columns, cells)
+            if fields:  # else a blank row
+                yield RawRecord(number, fields, raw)
+        elif _has_text(cells):
             yield RawRecord(number, {}, raw, error=f"expected {width} cells, found {len(cells)}")
-            continue
-        # This loop runs once per imported row: plain comprehensions, no per-cell calls.
-        fields: dict[str, Any] = {
-            column: cell
-            for column, cell in zip(columns, cells, strict=True)
-            if cell and not cell.isspace()
-        }
-        cell = fields.get("tags")
-        if cell is not None:
-            split = [tag.strip() for tag in cell.split(TAG_SEPARATOR) if tag and not tag.isspace()]
-            if split:
-                fields["tags"] = split
-            else:
-                del fields["tags"]
-        yield RawRecord(number, fields, raw)
+
+
+def _fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
+    """The row's non-blank cells by column, tags split.
+
+    This runs once per imported row, so it iterates with the C builtins (``filter``,
+    ``map``) rather than per-cell Python code: a third of the reader's cost.
+    """
+    fields: dict[str, Any] = dict(filter(_CELL, zip(columns, cells, strict=True)))
+    if any(map(str.isspace, fields.values())):
+        fields = {column: cell for column, cell in fields.items() if not cell.isspace()}
+    if (cell := fields.get("tags")) is not None:
+        if tags := list(filter(None, map(str.strip, cell.split(TAG_SEPARATOR)))):
+            fields["tags"] = tags
+        else:
+            del fields["tags"]
+    return fields
+
+
+_CELL = itemgetter(1)
+"""Keeps the ``(column, cell)`` pairs whose cell is not empty."""
+
+
+def _has_text(cells: list[str]) -> bool:
+    return any(map(str.strip, cells))
 
 
 def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -62,7 +77,7 @@ def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
 
 
 def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
-    """Yield ``(first line, raw text, cells)`` for each non-blank row."""
+    """Yield ``(first line, raw text, cells)`` for each row, blank ones included."""
     pending: list[str] = []  # the lines of the row being read
     reader = csv.reader(_remembered(iter_lines(stream), pending), strict=True)
     while True:
@@ -79,8 +94,7 @@ def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
         start = _start(reader, pending)
         raw = strip_newline(pending[0] if len(pending) == 1 else "".join(pending))
         pending.clear()
-        if any(cells) and not all(cell.isspace() for cell in cells if cell):
-            yield start, raw, cells
+        yield start, raw, cells
 
 
 def _remembered(lines: Iterator[tuple[int, str]], pending: list[str]) -> Iterator[str]:
