@@ -1,0 +1,201 @@
+"""SQLAlchemy's aiosqlite adapter, with one thread hop per statement.
+
+aiosqlite runs every sqlite3 call on its connection's own thread. SQLAlchemy's adapter
+makes four such calls per statement (`cursor()`, `execute()`, `fetchall()`, `close()`),
+and each is a round trip through a queue, the GIL and the event loop's wake-up pipe:
+on a busy machine those round trips cost more than the query. This adapter runs the
+whole statement (open a cursor, execute, fetch every row, close) as one function on
+that thread, and answers `rollback()`/`commit()` without a round trip when no
+transaction can be open (sqlite3 itself sends nothing then, but only after the trip).
+
+Everything else is SQLAlchemy's adapter unchanged: streaming (server-side) cursors,
+error translation, and `driver_connection`, still the `aiosqlite.Connection`.
+
+It relies on internals, hence the version pins in pyproject.toml and the tests in
+tests/dal/test_sqlite_driver.py: SQLAlchemy 2.1's `AsyncAdapt_aiosqlite_*` classes and
+aiosqlite's `Connection._execute(fn, *args)` (queue `fn` on the connection's thread).
+"""
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+# What one statement leaves behind: description, rows, rowcount, lastrowid, and whether
+# a transaction is open afterwards.
+_Outcome = tuple[Any, list[Any], int, int | None, bool]
+
+
+def _run_statement(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """Run one statement to completion; called on aiosqlite's connection thread."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid, connection.in_transaction
+    finally:
+        cursor.close()
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor whose statements each make one trip to the driver's thread.
+
+    It holds no sqlite3 cursor between calls: the rows, description, rowcount and
+    lastrowid of the last statement are kept here, as the buffered adapter did anyway.
+    """
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        # Not the parent's __init__: that opens a driver cursor (a round trip).
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        """The last statement's column description (None when it returned no rows)."""
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed, as sqlite3 reports it."""
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        """The rowid of the last inserted row, as sqlite3 reports it."""
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        """Rows per `fetchmany()` by default."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        """Run one statement (one round trip) and buffer its rows."""
+        self._run(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        """Run one statement for every parameter set (one round trip)."""
+        self._run(operation, seq_of_parameters, many=True)
+
+    def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
+        connection: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        # Until the statement reports back (it may fail, or its caller be cancelled while
+        # it still runs), a transaction may be open: a rollback must then really be sent.
+        connection.in_transaction = True
+        try:
+            outcome = await_(self._run_async(operation, parameters, many))
+        except Exception as error:
+            connection._handle_exception(error)
+        self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
+        self._rows = collections.deque(rows)
+        connection.in_transaction = in_transaction
+
+    async def _run_async(self, operation: str, parameters: Any, many: bool) -> _Outcome:
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            # `_conn` raises "no active connection" once closed, which the adapter maps.
+            outcome: _Outcome = await driver._execute(  # type: ignore[no-untyped-call]
+                _run_statement, driver._conn, operation, parameters, many
+            )
+            return outcome
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the driver cursor was closed with its statement."""
+
+    def close(self) -> None:
+        """Drop any unread rows."""
+        self._rows.clear()
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        """A no-op, as in sqlite3."""
+
+    def nextset(self) -> None:
+        """sqlite3 has no multiple result sets."""
+        raise NotImplementedError("sqlite3 cursors have no nextset()")
+
+
+class OneHopStreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's streaming cursor (a driver cursor per call), noting a possible transaction."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        self._adapt_connection.in_transaction = True  # type: ignore[attr-defined]
+        return await super()._execute_async(operation, parameters)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._adapt_connection.in_transaction = True  # type: ignore[attr-defined]
+        return await super()._executemany_async(operation, seq_of_parameters)
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection with one-hop cursors and free no-op rollbacks.
+
+    `in_transaction` is False only when the last statement run through this adapter
+    reported that SQLite has no transaction open, or after a commit or rollback. Code that
+    uses `driver_connection` directly must do so inside a transaction begun through
+    SQLAlchemy (as the bulk insert does), or a rollback of its work could be skipped.
+    """
+
+    __slots__ = ("in_transaction",)
+    _cursor_cls = OneHopCursor
+    _ss_cursor_cls = OneHopStreamingCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.in_transaction = False
+
+    def rollback(self) -> None:
+        """Roll back, without a round trip when no transaction is open."""
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
+
+    def commit(self) -> None:
+        """Commit, without a round trip when no transaction is open."""
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
+
+
+class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module to pass as `create_async_engine(..., module=OneHopDBAPI())`."""
+
+    def __init__(self) -> None:
+        super().__init__(aiosqlite, sqlite3)
+
+    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        """Open an aiosqlite connection and wrap it in the one-hop adapter."""
+        adapted = super().connect(*arg, **kw)
+        return OneHopConnection(self, adapted._connection)

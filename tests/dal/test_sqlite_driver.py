@@ -1,0 +1,181 @@
+"""The one-hop aiosqlite adapter (app/core/sqlite_driver.py) behaves like SQLAlchemy's own.
+
+Each statement must make exactly one trip to aiosqlite's thread, and everything a
+caller sees must stay the same: rows, rowcount, lastrowid, executemany, streaming,
+errors (and their translation to 503), rollback, and `driver_connection`.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import aiosqlite.core
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.core.database import Database
+from app.core.errors import DatabaseBusyError
+from app.core.sqlite_driver import OneHopConnection, OneHopDBAPI
+from tests.conftest import ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite only: the aiosqlite adapter")
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}"
+    eng = create_async_engine(url, module=OneHopDBAPI())
+    async with eng.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function shipped to an aiosqlite connection thread."""
+    calls: list[str] = []
+    original = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    return calls
+
+
+async def test_a_select_is_one_hop_and_returns_its_rows(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a'), ('b')"))
+    async with engine.connect() as conn:
+        hops.clear()
+        result = await conn.execute(text("SELECT id, name FROM t ORDER BY id"))
+        assert hops == ["_run_statement"]
+        assert list(result.keys()) == ["id", "name"]
+        assert result.all() == [(1, "a"), (2, "b")]
+        empty = await conn.execute(text("SELECT id FROM t WHERE id > 99"))
+        assert empty.first() is None
+
+
+async def test_writes_report_lastrowid_and_rowcount(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+        many = await conn.execute(
+            text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}]
+        )
+        assert many.rowcount == 2
+        updated = await conn.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+        assert updated.rowcount == 2
+        returned = await conn.execute(text("INSERT INTO t (name) VALUES ('d') RETURNING id"))
+        assert returned.scalar_one() == 4
+        deleted = await conn.execute(text("DELETE FROM t WHERE id = 1"))
+        assert deleted.rowcount == 1
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert rows == ["b!", "c!", "d"]
+
+
+async def test_streaming_still_uses_a_driver_cursor(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        rows = [{"n": str(i)} for i in range(5)]
+        await conn.execute(text("INSERT INTO t (name) VALUES (:n)"), rows)
+    async with engine.connect() as conn:
+        streamed = await conn.stream(text("SELECT name FROM t ORDER BY id"))
+        assert [row.name async for row in streamed] == ["0", "1", "2", "3", "4"]
+
+
+async def test_errors_are_the_drivers_wrapped_by_sqlalchemy(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        with pytest.raises(OperationalError, match="no such table"):
+            await conn.execute(text("SELECT * FROM missing"))
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+
+async def test_rollback_undoes_and_costs_no_hop_without_a_transaction(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('kept?')"))
+        hops.clear()
+        await conn.rollback()
+        assert hops == ["rollback"]  # a transaction was open: it really rolls back
+        hops.clear()
+        await conn.rollback()
+        assert hops == []  # none open: nothing to send
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+        hops.clear()
+    assert hops == []  # returned to the pool without a round trip
+
+
+async def test_driver_connection_is_aiosqlites(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.dbapi_connection, OneHopConnection)
+        driver = raw.driver_connection
+        assert isinstance(driver, aiosqlite.Connection)
+        cursor = await driver.executemany("INSERT INTO t (name) VALUES (?)", [("x",), ("y",)])
+        await cursor.close()
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 2
+
+
+async def test_a_locked_database_is_busy_after_the_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    database = Database(f"sqlite+aiosqlite:///{path}", busy_timeout_ms=100)
+    await database.create_all()
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseBusyError):
+            async with database.session() as session:
+                await session.execute(text("SELECT 1"))
+        async with database.session(write=False) as session:  # WAL: reads go on
+            assert (await session.execute(text("SELECT count(*) FROM tasks"))).scalar_one() == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await database.dispose()
+
+
+async def test_a_failed_statement_still_rolls_back(engine: AsyncEngine, hops: list[str]) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        with pytest.raises(IntegrityError):
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        hops.clear()
+        await conn.rollback()
+        assert hops == ["rollback"]
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_readers_queue_on_a_fixed_pool(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}", pool_size=2)
+    connects: list[object] = []
+    event.listen(database.read_engine.sync_engine, "connect", lambda conn, _: connects.append(conn))
+    await database.create_all()
+
+    async def read() -> int:
+        async with database.session(write=False) as session:
+            return int((await session.execute(text("SELECT count(*) FROM tasks"))).scalar_one())
+
+    try:
+        for _ in range(3):
+            assert await asyncio.gather(*(read() for _ in range(20))) == [0] * 20
+        assert len(connects) == 2  # never more than the pool, none closed and reopened
+    finally:
+        await database.dispose()
