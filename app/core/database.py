@@ -199,10 +199,11 @@ def _sqlite_engine(
 
     A fixed pool, no overflow: an overflow connection is closed on return, and each new
     one costs a thread, a file open and its PRAGMAs (under load that was one in every
-    ~40 requests). Callers beyond the pool queue on it (fair, no polling); waiting longer
-    than the busy timeout is a 503, like a lock. The writer has one connection per
-    process, so writers queue here instead of sleeping in SQLite's busy handler (other
-    processes still get the busy timeout).
+    ~40 requests). Callers beyond the pool queue on it, without polling. The writer has
+    one connection per process, so writers queue here instead of sleeping in SQLite's
+    busy handler (other processes still get the busy timeout); waiting longer than that
+    is a 503, like a lock. Readers never wait for a lock (WAL), so a reader waiting for a
+    connection only means a busy server: it keeps SQLAlchemy's default 30 s.
     """
     options: dict[str, Any] = {
         "connect_args": {"timeout": busy_timeout_ms / 1000},
@@ -210,8 +211,9 @@ def _sqlite_engine(
         "module": OneHopDBAPI(),
         "pool_size": pool_size,
         "max_overflow": 0,
-        "pool_timeout": busy_timeout_ms / 1000,
     }
+    if begin is not None:
+        options["pool_timeout"] = busy_timeout_ms / 1000
     if begin is None:
         # Reads never BEGIN, so there is nothing to roll back: skip those round trips.
         options["isolation_level"] = "AUTOCOMMIT"
