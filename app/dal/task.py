@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
+from app.core.enums import CLOSED_STATUSES, PRIORITY_RANK, SortField, SortOrder
 from app.dal.project import name_key
 from app.models import Project, Task
 from app.models.base import encode_tags, unicode_lower
@@ -248,8 +248,8 @@ def _sqlite_params(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return (
         row["title"],
         row["description"],
-        row["status"].value,
-        row["priority"].rank,
+        row["status"],  # a StrEnum: the driver binds it as its text value
+        PRIORITY_RANK[row["priority"]],
         due.isoformat() if due is not None else None,
         row["project_id"],
         encode_tags(row["tags"]),
