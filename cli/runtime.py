@@ -4,6 +4,7 @@ Typer has no native async, so each command is a plain function that calls `run()
 with a coroutine factory; errors come back as messages on stderr and exit codes.
 """
 
+import gc
 import logging
 import os
 import sys
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from app.core.errors import AppError
 
 T = TypeVar("T")
+
+PYTHON_GC_THRESHOLD = gc.get_threshold()
+"""The interpreter's cyclic-GC thresholds, read before `cli.main.run` raises them."""
+ONE_SHOT_GC_THRESHOLD = (50_000, 20, 20)
+"""Thresholds for a one-command process (see `cli.main.run`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """`app-cli serve`: run the HTTP API with uvicorn."""
 
+import gc
 import os
 import signal
 from types import FrameType
@@ -9,7 +10,7 @@ import typer
 
 from cli.errors import exit_code_for, hint_for
 from cli.output import fail
-from cli.runtime import state
+from cli.runtime import PYTHON_GC_THRESHOLD, state
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
@@ -45,6 +46,7 @@ def serve(
     except AppError as error:
         raise fail(error.message, hint_for(error), exit_code_for(error)) from None
     configure_logging()
+    gc.set_threshold(*PYTHON_GC_THRESHOLD)  # a long-lived server: Python's default GC
     # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
