@@ -27,7 +27,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body; fits a bulk of 1,000 tasks with long descriptions.",
     )
-    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Connection pool size: PostgreSQL, or SQLite readers (its writer has one).",
+    )
 
 
 @lru_cache
