@@ -48,7 +48,7 @@ def _fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
     """The row's non-blank cells by column, tags split.
 
     This runs once per imported row, so it iterates with the C builtins (``filter``,
-    ``map``) rather than per-cell Python code: a third of the reader's cost.
+    ``map``) rather than with per-cell Python code.
     """
     fields: dict[str, Any] = dict(filter(_CELL, zip(columns, cells, strict=True)))
     if any(map(str.isspace, fields.values())):
