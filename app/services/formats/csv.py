@@ -71,9 +71,21 @@ def _has_text(cells: list[str]) -> bool:
 
 def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """Yield the header line, then one line per task (CRLF line ends, tags joined with ``;``)."""
-    yield _format_row(COLUMNS)
+    out = io.StringIO()
+    # RFC 4180 line ends: with "\n" alone, Python 3.11 would not quote a lone "\r" in a cell.
+    writer = csv.writer(out, lineterminator="\r\n")
+    for cells in _cells_to_write(tasks):  # one writer and buffer for the whole file
+        writer.writerow(cells)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
+def _cells_to_write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[Iterable[str]]:
+    """The header's cells, then each task's."""
+    yield COLUMNS
     for task in tasks:
-        yield _format_row([_cell(task, column) for column in COLUMNS])
+        yield [_cell(task, column) for column in COLUMNS]
 
 
 def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
@@ -136,10 +148,3 @@ def _cell(task: Mapping[str, Any], column: str) -> str:
     if column == "tags":
         return TAG_SEPARATOR.join(value)
     return str(value)
-
-
-def _format_row(cells: Iterable[str]) -> str:
-    out = io.StringIO()
-    # RFC 4180 line ends: with "\n" alone, Python 3.11 would not quote a lone "\r" in a cell.
-    csv.writer(out, lineterminator="\r\n").writerow(cells)
-    return out.getvalue()
