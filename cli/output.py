@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["Table", "escape"]
 
@@ -38,13 +39,13 @@ PRIORITY_STYLES = {
 
 
 def stdout() -> Console:
-    """The console for results."""
-    return Console(soft_wrap=False)
+    """The console for results (user text is shown as typed: no `:emoji:` codes)."""
+    return Console(soft_wrap=False, emoji=False)
 
 
 def stderr() -> Console:
     """The console for messages and progress."""
-    return Console(stderr=True, soft_wrap=True)
+    return Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def print_json(model: "BaseModel") -> None:
@@ -107,10 +108,10 @@ def task_table(tasks: Iterable["TaskRead"], today: date) -> Table:
 
 
 def panel(title: str, rows: Iterable[tuple[str, str]]) -> Panel:
-    """A two-column panel of labelled values."""
+    """A two-column panel of labelled values; `title` is shown as is."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     for label, value in rows:
         grid.add_row(label, value)
-    return Panel(grid, title=escape(title), expand=False)
+    return Panel(grid, title=Text(title), expand=False)  # Text: no markup, no :emoji:

@@ -177,6 +177,19 @@ def test_list_prints_a_table_of_titles(cli):
     assert "--cursor" not in result.stderr
 
 
+def test_titles_are_shown_as_typed_in_tables_panels_and_messages(cli):
+    title = "Fix :bug: in [bold]x[/bold] [/]"
+    added = cli.ok("tasks", "add", title)
+
+    listed = cli.ok("tasks", "list")
+    shown = cli.ok("tasks", "show", "1")
+
+    assert title in added.stderr
+    assert ":bug:" in listed.stdout
+    assert "[bold]x[/bold]" in listed.stdout
+    assert title in shown.stdout
+
+
 def test_list_with_no_match_says_so_on_stderr(cli):
     result = cli.ok("tasks", "list")
 
