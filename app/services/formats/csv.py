@@ -38,7 +38,7 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
     for number, raw, cells in rows:
         if len(cells) == width:
             fields = _fields(columns, cells)
-            if fields:  # else a blank row
+            if fields or _has_text(cells):  # else a blank row; `,;` is a record without a title
                 yield RawRecord(number, fields, raw)
         elif _has_text(cells):
             yield RawRecord(number, {}, raw, error=f"expected {width} cells, found {len(cells)}")

@@ -95,6 +95,13 @@ def test_tags_are_split_and_trimmed_and_empty_parts_dropped() -> None:
     assert record.fields["tags"] == ["a", "B"]
 
 
+def test_a_row_of_only_tag_separators_is_a_record_not_a_blank_row() -> None:
+    records = read_bytes(b"title,tags\n,;\n , ; \n\n")
+
+    # Nothing is dropped silently: both rows reach validation (and fail it: no title).
+    assert [(r.number, r.fields, r.raw) for r in records] == [(2, {}, ",;"), (3, {}, " , ; ")]
+
+
 def test_whitespace_only_cells_are_absent_but_values_are_kept_as_read() -> None:
     [record] = read_bytes(b"title,project,tags\n  padded  ,  , ; \n")
     assert record.fields == {"title": "  padded  "}
