@@ -163,9 +163,9 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection with one-hop cursors and free no-op rollbacks.
 
     `in_transaction` is False only when the last statement run through this adapter
-    reported that SQLite has no transaction open, or after a commit or rollback. Code that
-    uses `driver_connection` directly must do so inside a transaction begun through
-    SQLAlchemy (as the bulk insert does), or a rollback of its work could be skipped.
+    reported that SQLite has no transaction open, or after a commit or rollback; a commit
+    or rollback is skipped only when SQLite's own flag agrees (work done directly on
+    `driver_connection` sets only that one).
     """
 
     __slots__ = ("in_transaction",)
@@ -178,15 +178,27 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         """Roll back, without a round trip when no transaction is open."""
-        if self.in_transaction:
+        if self._transaction_may_be_open():
             super().rollback()
             self.in_transaction = False
 
     def commit(self) -> None:
         """Commit, without a round trip when no transaction is open."""
-        if self.in_transaction:
+        if self._transaction_may_be_open():
             super().commit()
             self.in_transaction = False
+
+    def _transaction_may_be_open(self) -> bool:
+        """Our flag, or SQLite's own (work done on `driver_connection` directly sets only that).
+
+        Reading SQLite's autocommit flag is a plain field read: no trip to the thread.
+        """
+        if self.in_transaction:
+            return True
+        try:
+            return bool(self._connection._conn.in_transaction)
+        except (ValueError, sqlite3.Error):  # closed: let the real call report it
+            return True
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -8,6 +8,7 @@ errors (and their translation to 503), rollback, and `driver_connection`.
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,11 @@ async def test_driver_connection_is_aiosqlites(engine: AsyncEngine) -> None:
         assert isinstance(driver, aiosqlite.Connection)
         cursor = await driver.executemany("INSERT INTO t (name) VALUES (?)", [("x",), ("y",)])
         await cursor.close()
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 2
+    # Committed, not merely visible to the pooled connection that wrote it.
+    database = engine.url.database
+    assert database is not None
+    with closing(sqlite3.connect(database)) as other:
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (2,)
 
 
 async def test_a_locked_database_is_busy_after_the_timeout(tmp_path: Path) -> None:
