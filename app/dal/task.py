@@ -122,27 +122,28 @@ class TaskRepository:
         """How many tasks there are."""
         return int(await self.session.scalar(select(func.count()).select_from(TASKS)) or 0)
 
-    async def drop_sort_indexes(self) -> bool:
-        """Drop the sort indexes for a bulk load, inside this transaction (SQLite only).
+    async def drop_secondary_indexes(self) -> bool:
+        """Drop the tasks indexes for a bulk load, inside this transaction (SQLite only).
 
-        Building an index once, over sorted keys, costs a fraction of updating six B-trees
-        for every inserted row. SQLite's DDL is transactional and WAL readers keep seeing
-        the committed schema, so readers are unaffected and a rollback brings the indexes
-        back. On PostgreSQL, DROP INDEX would lock every reader out until the commit, so
-        this does nothing there and returns False.
+        These are the sort indexes and the project index. Building an index once, over
+        sorted keys, costs a fraction of updating six B-trees for every inserted row.
+        SQLite's DDL is transactional and WAL readers keep seeing the committed schema, so
+        readers are unaffected and a rollback brings the indexes back. On PostgreSQL, DROP
+        INDEX would lock every reader out until the commit, so this does nothing there and
+        returns False.
         """
         connection = await self.session.connection()
         if connection.dialect.name != "sqlite":
             return False
         for index in TASKS.indexes:
-            await connection.execute(DropIndex(index))
+            await connection.execute(DropIndex(index, if_exists=True))
         return True
 
-    async def create_sort_indexes(self) -> None:
-        """Create the indexes `drop_sort_indexes` dropped, in the same transaction."""
+    async def create_secondary_indexes(self) -> None:
+        """Create the indexes `drop_secondary_indexes` dropped, in the same transaction."""
         connection = await self.session.connection()
         for index in TASKS.indexes:
-            await connection.execute(CreateIndex(index))
+            await connection.execute(CreateIndex(index, if_not_exists=True))
 
     async def analyze(self) -> None:
         """Refresh the query planner's statistics for tasks (after a large import)."""

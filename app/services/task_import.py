@@ -25,7 +25,7 @@ from app.services.task import TaskService
 
 BATCH_SIZE = 5_000
 ANALYZE_AFTER = 10_000  # imports this large refresh the query planner's statistics
-# An import this large, and larger than the table it goes into, drops the sort indexes
+# An import this large, and larger than the table it goes into, drops the table's indexes
 # and builds them once at the end: far cheaper than updating each for every row.
 BULK_LOAD_AFTER = 20_000
 MAX_LISTED_PROBLEMS = 20
@@ -104,7 +104,7 @@ class TaskImporter:
         self.projects = projects
         self.clock = clock
         self._project_ids: dict[str, int] = {}
-        self._existing_tasks: int | None = None
+        self._tasks_before: int | None = None
         self._bulk_load_decided = False
         self._indexes_dropped = False
 
@@ -145,7 +145,7 @@ class TaskImporter:
         if batch:
             await self._write(batch, report, now)
         if self._indexes_dropped:
-            await self.tasks.create_sort_indexes()
+            await self.tasks.create_secondary_indexes()
         if report.imported >= ANALYZE_AFTER:
             await self.tasks.analyze()  # fresh planner statistics for the new rows
         if dry_run:
@@ -190,18 +190,20 @@ class TaskImporter:
             if task.project:
                 row["project_id"] = self._project_ids[name_key(task.project)]
             rows.append(row)
-        await self._bulk_load_if_large(report.imported + len(rows))
+        await self._bulk_load_if_large(report.imported, report.imported + len(rows))
         await self.tasks.add_many(rows, return_ids=False)
         report.imported += len(rows)
 
-    async def _bulk_load_if_large(self, rows_after_batch: int) -> None:
-        """Drop the sort indexes once this import outgrows `BULK_LOAD_AFTER` and the table."""
-        if self._existing_tasks is None:
-            self._existing_tasks = await self.tasks.count()
-        if self._bulk_load_decided or rows_after_batch < max(BULK_LOAD_AFTER, self._existing_tasks):
+    async def _bulk_load_if_large(self, imported: int, rows_after_batch: int) -> None:
+        """Drop the indexes once this import outgrows `BULK_LOAD_AFTER` and the table."""
+        if self._bulk_load_decided or rows_after_batch < BULK_LOAD_AFTER:
+            return
+        if self._tasks_before is None:  # counted once, and only for a large import
+            self._tasks_before = await self.tasks.count() - imported
+        if rows_after_batch < self._tasks_before:
             return
         self._bulk_load_decided = True
-        self._indexes_dropped = await self.tasks.drop_sort_indexes()
+        self._indexes_dropped = await self.tasks.drop_secondary_indexes()
 
     async def _ensure_projects(self, names: list[str], report: ImportReport, now: datetime) -> None:
         missing: dict[str, str] = {}

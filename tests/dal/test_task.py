@@ -130,7 +130,7 @@ async def index_names(session: AsyncSession) -> set[str]:
     return {index["name"] for index in indexes}
 
 
-async def test_sort_indexes_dropped_for_a_bulk_load_come_back_with_a_rollback(
+async def test_indexes_dropped_for_a_bulk_load_come_back_with_a_rollback(
     db: Database,
 ) -> None:
     async with db.session() as session:
@@ -139,7 +139,7 @@ async def test_sort_indexes_dropped_for_a_bulk_load_come_back_with_a_rollback(
 
     async def failing_import() -> None:
         async with db.session() as session:
-            dropped = await TaskRepository(session).drop_sort_indexes()
+            dropped = await TaskRepository(session).drop_secondary_indexes()
             seen.append((dropped, await index_names(session)))
             raise RuntimeError("the import fails")
 
@@ -153,21 +153,23 @@ async def test_sort_indexes_dropped_for_a_bulk_load_come_back_with_a_rollback(
     assert dropped is (db.backend == "sqlite")  # PostgreSQL would lock readers out
 
 
-async def test_sort_indexes_rebuilt_after_a_bulk_load_serve_the_sorts(db: Database) -> None:
+async def test_indexes_rebuilt_after_a_bulk_load_serve_the_sorts(db: Database) -> None:
     async with db.session() as session:
         repo = TaskRepository(session)
         expected = await index_names(session)
         assert await repo.count() == 0
-        dropped = await repo.drop_sort_indexes()
+        dropped = await repo.drop_secondary_indexes()
         await repo.add_many([row("b"), row("a"), row("c")], return_ids=False)
         if dropped:
-            await repo.create_sort_indexes()
+            await repo.create_secondary_indexes()
 
     async with db.session(write=False) as session:
         repo = TaskRepository(session)
         assert await index_names(session) == expected
         assert await repo.count() == 3
         assert await titles(repo) == ["b", "a", "c"]
+        assert await titles(repo, sort="title") == ["a", "b", "c"]
+        assert await titles(repo, sort="title", order="desc") == ["c", "b", "a"]
 
 
 async def test_version_increments_on_every_flush_with_a_change(db: Database) -> None:

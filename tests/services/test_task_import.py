@@ -34,6 +34,7 @@ class FakeTasks:
         self.existing = existing
         self.can_drop_indexes = can_drop_indexes
         self.events: list[str] = []  # index drops/creations and ANALYZE, between "insert N"
+        self.counts = 0
 
     async def add_many(self, rows: Sequence[dict[str, Any]], *, return_ids: bool) -> list[int]:
         self.batches.append([dict(row) for row in rows])
@@ -41,13 +42,14 @@ class FakeTasks:
         return []
 
     async def count(self) -> int:
+        self.counts += 1
         return self.existing + len(self.rows)
 
-    async def drop_sort_indexes(self) -> bool:
+    async def drop_secondary_indexes(self) -> bool:
         self.events.append("drop indexes" if self.can_drop_indexes else "keep indexes")
         return self.can_drop_indexes
 
-    async def create_sort_indexes(self) -> None:
+    async def create_secondary_indexes(self) -> None:
         self.events.append("create indexes")
 
     async def analyze(self) -> None:
@@ -507,6 +509,35 @@ async def test_an_import_smaller_than_the_table_keeps_the_indexes() -> None:
     await imp.run(valid(11))
 
     assert tasks.events == ["insert 3", "insert 3", "insert 3", "insert 2"]
+    assert tasks.counts == 1
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_an_import_that_outgrows_the_table_drops_the_indexes_then() -> None:
+    imp, tasks, _ = importer(tasks=FakeTasks(existing=7))
+
+    await imp.run(valid(11))
+
+    # 6 rows after the second batch are fewer than the 7 already there; 9 are not.
+    assert tasks.events == [
+        "insert 3",
+        "insert 3",
+        "drop indexes",
+        "insert 3",
+        "insert 2",
+        "create indexes",
+    ]
+    assert tasks.counts == 1  # the table is counted once, not per batch
+
+
+@pytest.mark.usefixtures("small_bulk_load")
+async def test_a_small_import_never_counts_the_table() -> None:
+    imp, tasks, _ = importer(tasks=FakeTasks(existing=100))
+
+    await imp.run(valid(4))
+
+    assert tasks.counts == 0
+    assert tasks.events == ["insert 3", "insert 1"]
 
 
 @pytest.mark.usefixtures("small_bulk_load")
