@@ -308,3 +308,34 @@ def test_cli_and_api_see_each_others_writes(runner, committed_database_url):
     ]
     assert listed[1]["tags"] == ["api"]
     assert json.loads(cli("stats", "--json").stdout)["total"] == 2
+
+
+# --- garbage collection ----------------------------------------------------------------------
+
+
+def test_serve_runs_the_server_with_pythons_own_gc_thresholds(
+    runner, committed_database_url, monkeypatch
+):
+    import gc
+    import signal
+
+    import uvicorn
+
+    from app.core import logging as app_logging
+    from cli.runtime import ONE_SHOT_GC_THRESHOLD, PYTHON_GC_THRESHOLD
+
+    seen: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    # Keep this test process's logging and SIGTERM handling as they are.
+    monkeypatch.setattr(app_logging, "configure_logging", lambda *_a, **_k: None)
+    monkeypatch.setattr(signal, "signal", lambda *_a: None)
+    monkeypatch.setenv("DATABASE_URL", committed_database_url)
+    gc.set_threshold(*ONE_SHOT_GC_THRESHOLD)  # as `cli.main.run` leaves it for a command
+    try:
+        result = runner.invoke(app, ["serve", "--port", "8765"])
+    finally:
+        gc.set_threshold(*PYTHON_GC_THRESHOLD)
+
+    assert result.exit_code == 0, result.output
+    assert seen == [PYTHON_GC_THRESHOLD]
+    assert ONE_SHOT_GC_THRESHOLD != PYTHON_GC_THRESHOLD
