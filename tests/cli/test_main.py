@@ -313,9 +313,7 @@ def test_cli_and_api_see_each_others_writes(runner, committed_database_url):
 # --- garbage collection ----------------------------------------------------------------------
 
 
-def test_serve_runs_the_server_with_pythons_own_gc_thresholds(
-    runner, committed_database_url, monkeypatch
-):
+def test_serve_runs_the_server_with_pythons_own_gc_thresholds(runner, tmp_path, monkeypatch):
     import gc
     import signal
 
@@ -329,7 +327,7 @@ def test_serve_runs_the_server_with_pythons_own_gc_thresholds(
     # Keep this test process's logging and SIGTERM handling as they are.
     monkeypatch.setattr(app_logging, "configure_logging", lambda *_a, **_k: None)
     monkeypatch.setattr(signal, "signal", lambda *_a: None)
-    monkeypatch.setenv("DATABASE_URL", committed_database_url)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
     gc.set_threshold(*ONE_SHOT_GC_THRESHOLD)  # as `cli.main.run` leaves it for a command
     try:
         result = runner.invoke(app, ["serve", "--port", "8765"])
