@@ -105,8 +105,7 @@ class TaskImporter:
         self.clock = clock
         self._project_ids: dict[str, int] = {}
         self._tasks_before: int | None = None
-        self._bulk_load_decided = False
-        self._indexes_dropped = False
+        self._indexes_dropped: bool | None = None  # None until a large import decides
 
     @classmethod
     def from_session(cls, session: AsyncSession) -> Self:
@@ -196,13 +195,12 @@ class TaskImporter:
 
     async def _bulk_load_if_large(self, imported: int, rows_after_batch: int) -> None:
         """Drop the indexes once this import outgrows `BULK_LOAD_AFTER` and the table."""
-        if self._bulk_load_decided or rows_after_batch < BULK_LOAD_AFTER:
+        if self._indexes_dropped is not None or rows_after_batch < BULK_LOAD_AFTER:
             return
         if self._tasks_before is None:  # counted once, and only for a large import
             self._tasks_before = await self.tasks.count() - imported
         if rows_after_batch < self._tasks_before:
             return
-        self._bulk_load_decided = True
         self._indexes_dropped = await self.tasks.drop_secondary_indexes()
 
     async def _ensure_projects(self, names: list[str], report: ImportReport, now: datetime) -> None:

@@ -98,10 +98,11 @@ def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
+            start = _start(reader, pending)
             raise FileFormatError(
-                f"the CSV is malformed in the record starting on line {_start(reader, pending)}: "
-                f"{exc} (check for an unbalanced double quote)",
-                _start(reader, pending),
+                f"the CSV is malformed in the record starting on line {start}: {exc} "
+                "(check for an unbalanced double quote)",
+                start,
             ) from None
         start = _start(reader, pending)
         raw = strip_newline(pending[0] if len(pending) == 1 else "".join(pending))
