@@ -11,11 +11,12 @@ by the line it starts on and its ``raw`` text keeps all of its lines.
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from operator import itemgetter
 from typing import Any, BinaryIO
 
 from app.services.formats.base import TASK_FIELDS, FileFormatError, ImportFormat, RawRecord
-from app.services.formats.lines import iter_lines, strip_newline
+from app.services.formats.lines import iter_blocks, strip_newline
 
 FORMAT = ImportFormat.CSV
 EXTENSIONS = (".csv",)
@@ -90,37 +91,53 @@ def _cells_to_write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[Iterable[str
 
 def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
     """Yield ``(first line, raw text, cells)`` for each row, blank ones included."""
-    pending: list[str] = []  # the lines of the row being read
-    reader = csv.reader(_remembered(iter_lines(stream), pending), strict=True)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            start = _start(reader, pending)
-            raise FileFormatError(
-                f"the CSV is malformed in the record starting on line {start}: {exc} "
-                "(check for an unbalanced double quote)",
-                start,
-            ) from None
-        start = _start(reader, pending)
-        raw = strip_newline(pending[0] if len(pending) == 1 else "".join(pending))
-        pending.clear()
-        yield start, raw, cells
+    window = _Window(iter_blocks(stream))
+    reader = csv.reader(chain.from_iterable(window), strict=True)
+    try:
+        for cells in reader:
+            start, raw = window.take(reader.line_num)
+            yield start, raw, cells
+    except csv.Error as exc:
+        start = window.done + 1
+        raise FileFormatError(
+            f"the CSV is malformed in the record starting on line {start}: {exc} "
+            "(check for an unbalanced double quote)",
+            start,
+        ) from None
 
 
-def _remembered(lines: Iterator[tuple[int, str]], pending: list[str]) -> Iterator[str]:
-    """Feed ``csv.reader`` the text of each line, keeping those of the current row."""
-    remember = pending.append
-    for _, line in lines:
-        remember(line)
-        yield line
+class _Window:
+    """The lines fed to ``csv.reader`` that are not yet part of a row it returned.
 
+    The reader takes whole blocks of lines (a C loop, no Python per line), and each
+    row it returns is the lines after the previous row's up to its ``line_num``.
+    """
 
-def _start(reader: Any, pending: list[str]) -> int:
-    """The line the current row starts on (``line_num`` counts the lines read so far)."""
-    return int(reader.line_num) - len(pending) + 1
+    __slots__ = ("blocks", "done", "first", "lines")
+
+    def __init__(self, blocks: Iterator[tuple[int, list[str]]]) -> None:
+        self.blocks = blocks
+        self.lines: list[str] = []
+        self.first = 1  # the number of ``lines[0]``
+        self.done = 0  # the last line of the last row returned
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for _, block in self.blocks:
+            del self.lines[: self.done + 1 - self.first]
+            self.first = self.done + 1
+            self.lines += block
+            yield block
+
+    def take(self, end: int) -> tuple[int, str]:
+        """The first line and raw text of the row ending on line ``end``."""
+        start = self.done + 1
+        offset = start - self.first
+        if end == start:
+            raw = self.lines[offset]
+        else:  # a quoted cell spans lines
+            raw = "".join(self.lines[offset : end - self.first + 1])
+        self.done = end
+        return start, strip_newline(raw)
 
 
 def _check_header(names: list[str], line: int) -> list[str]:

@@ -168,3 +168,26 @@ def test_writer_header_and_rows() -> None:
 
 def test_writer_with_no_tasks_writes_the_header() -> None:
     assert list(csv_format.write([])) == [",".join(csv_format.COLUMNS) + "\r\n"]
+
+
+@pytest.mark.parametrize("block", [1, 3, 10])
+def test_a_quoted_cell_across_read_blocks_keeps_its_line_and_raw_text(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = b'title,description\nfirst,"one\r\ntwo\nthree"\n\nsecond,plain\n"third\n",\n'
+    expected = read_bytes(data)
+    monkeypatch.setattr("app.services.formats.lines.BLOCK_BYTES", block)
+    records = read_bytes(data)
+    assert records == expected
+    assert [(r.number, r.raw) for r in records] == [
+        (2, 'first,"one\r\ntwo\nthree"'),
+        (6, "second,plain"),
+        (7, '"third\n",'),
+    ]
+    assert records[0].fields["description"] == "one\r\ntwo\nthree"
+
+
+def test_a_malformed_row_after_a_multiline_cell_names_its_own_line() -> None:
+    with pytest.raises(FileFormatError, match="starting on line 4") as info:
+        read_bytes(b'title,description\na,"x\ny"\nb,"ok"x\n')
+    assert info.value.line == 4

@@ -101,3 +101,65 @@ def test_text_lines_skip_blank_lines_and_drop_terminators() -> None:
 def test_text_lines_of_only_blank_lines_is_empty() -> None:
     with pytest.raises(FileFormatError, match="the file is empty"):
         list(iter_text_lines(io.BytesIO(b"\n \r\n\n")))
+
+
+class TrickleStream(io.RawIOBase):
+    """A pipe that hands over at most `step` bytes per read, like a slow producer."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.inner = io.BytesIO(data)
+        self.step = step
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.inner.read(min(size, self.step))
+
+
+MIXED = (
+    "\ufefftitle\r\n"  # BOM, CRLF
+    "caf\u00e9 \u2713\n"  # multi-byte characters
+    "lone\rreturn\x0cform\x1cfeed\u2028sep\n"  # none of these ends a line
+    "\n"
+    "no final newline"
+).encode()
+MIXED_LINES = [
+    (1, "title\r\n"),
+    (2, "caf\u00e9 \u2713\n"),
+    (3, "lone\rreturn\x0cform\x1cfeed\u2028sep\n"),
+    (4, "\n"),
+    (5, "no final newline"),
+]
+
+
+def test_only_newline_ends_a_line() -> None:
+    assert lines(MIXED) == MIXED_LINES
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 64])
+def test_lines_do_not_depend_on_how_the_file_is_cut_into_blocks(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.services.formats.lines.BLOCK_BYTES", block)
+    assert lines(MIXED) == MIXED_LINES
+
+
+@pytest.mark.parametrize("step", [1, 2, 7])
+def test_a_stream_delivering_a_few_bytes_at_a_time(step: int) -> None:
+    assert list(iter_lines(TrickleStream(MIXED, step))) == MIXED_LINES  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("bad", "match"), [(b"\x00", "binary data"), (b"\xe9", "not valid UTF-8")])
+def test_an_error_far_into_the_file_names_its_line(
+    bad: bytes, match: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.services.formats.lines.BLOCK_BYTES", 16)
+    with pytest.raises(FileFormatError, match=f"{match}.* line 1001") as info:
+        lines(b"a fine line\n" * 1000 + b"then " + bad + b" here\n" + b"more\n" * 10)
+    assert info.value.line == 1001
+
+
+def test_a_bom_only_file_is_empty() -> None:
+    with pytest.raises(FileFormatError, match="the file is empty"):
+        lines(b"\xef\xbb\xbf")
