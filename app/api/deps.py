@@ -15,6 +15,7 @@ from app.core.database import Database
 from app.services.project import ProjectService
 from app.services.stats import StatsService
 from app.services.task import TaskService
+from app.services.task_export import TaskExporter
 
 
 async def get_database(request: Request) -> Database:
@@ -42,6 +43,9 @@ async def read_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
 # commit is reported to the client instead of after a 200.
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+# scope="request": the session lives until the response has been sent, a streamed body
+# included, so a stream can keep reading from it after the endpoint has returned.
+StreamSession = Annotated[AsyncSession, Depends(read_session, scope="request")]
 
 
 async def _task_writer(session: WriteSession) -> TaskService:
@@ -64,11 +68,16 @@ async def _stats_reader(session: ReadSession) -> StatsService:
     return StatsService.from_session(session)
 
 
+async def _task_exporter(session: StreamSession) -> TaskExporter:
+    return TaskExporter(TaskService.from_session(session))
+
+
 TaskWriter = Annotated[TaskService, Depends(_task_writer)]
 TaskReader = Annotated[TaskService, Depends(_task_reader)]
 ProjectWriter = Annotated[ProjectService, Depends(_project_writer)]
 ProjectReader = Annotated[ProjectService, Depends(_project_reader)]
 StatsReader = Annotated[StatsService, Depends(_stats_reader)]
+TaskStreamer = Annotated[TaskExporter, Depends(_task_exporter)]
 
 
 def etag(version: int) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import DatabaseDep, IfMatch, TaskReader, TaskWriter, etag
+from app.api.deps import IfMatch, TaskReader, TaskStreamer, TaskWriter, etag
 from app.api.errors import problem_responses
 from app.api.openapi import ETAG_HEADER_SPEC, LOCATION_HEADER_SPEC, link
 from app.core.enums import ExportFormat
@@ -22,7 +22,6 @@ from app.schemas.task import (
     TaskUpdate,
 )
 from app.services.formats import ImportFormat
-from app.services.task_export import stream_export
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -123,13 +122,13 @@ EXPORT_MEDIA_TYPES = {ExportFormat.JSONL: "application/x-ndjson", ExportFormat.C
     },
 )
 async def export_tasks(
-    query: Annotated[TaskExportQuery, Query()], database: DatabaseDep
+    query: Annotated[TaskExportQuery, Query()], exporter: TaskStreamer
 ) -> StreamingResponse:
     """Stream every task matching the list filters as JSON lines or CSV."""
     filters = TaskFilters.model_validate(query.model_dump(exclude={"format"}))
     fmt = ImportFormat(query.format.value)
     return StreamingResponse(
-        stream_export(database, filters, fmt),
+        exporter.chunks(filters, fmt),
         media_type=EXPORT_MEDIA_TYPES[query.format],
         headers={"Content-Disposition": f'attachment; filename="tasks.{query.format}"'},
     )

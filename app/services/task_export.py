@@ -14,7 +14,6 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 
-from app.core.database import Database
 from app.schemas.task import TaskFilters
 from app.services.formats import WRITERS, ImportFormat
 from app.services.task import TaskService
@@ -79,12 +78,3 @@ class TaskExporter:
             self.exported = feed.count
             yield chunk
         self.exported = feed.count
-
-
-async def stream_export(
-    database: Database, filters: TaskFilters, fmt: ImportFormat
-) -> AsyncIterator[str]:
-    """Export from a read session of its own, which lives as long as the stream does."""
-    async with database.session(write=False) as session:
-        async for chunk in TaskExporter(TaskService.from_session(session)).chunks(filters, fmt):
-            yield chunk
