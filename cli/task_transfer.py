@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.core.errors import AppError
-    from app.services.formats import ImportFormat
+    from app.services.formats import FileFormat
     from app.services.task_import import ImportReport, Rejection
 
 FORMAT_NAMES = ("csv", "jsonl", "json", "taskwarrior", "todotxt")
@@ -45,20 +45,20 @@ FormatOption = Annotated[
 ]
 
 
-def _resolve_format(name: str | None, path: str | None, default: str | None) -> "ImportFormat":
-    from app.services.formats import ImportFormat, detect_format
+def _resolve_format(name: str | None, path: str | None, default: str | None) -> "FileFormat":
+    from app.services.formats import FileFormat, detect_format
 
     if name is not None:
         if name not in FORMAT_NAMES:
             raise typer.BadParameter(
                 f"unknown format '{name}'; use one of {', '.join(FORMAT_NAMES)}"
             )
-        return ImportFormat(name)
+        return FileFormat(name)
     detected = detect_format(path) if path and path != "-" else None
     if detected is not None:
         return detected
     if default is not None:
-        return ImportFormat(default)
+        return FileFormat(default)
     raise output.fail(
         "Cannot tell the file's format.",
         f"Pass --format ({', '.join(FORMAT_NAMES)}).",
@@ -123,9 +123,9 @@ class _RejectsFile:
 LINE_NUMBERED = frozenset({"csv", "jsonl", "todotxt"})
 
 
-def _print_problems(report: "ImportReport", import_format: "ImportFormat") -> None:
+def _print_problems(report: "ImportReport", file_format: "FileFormat") -> None:
     console = output.stderr()
-    unit = "line" if import_format in LINE_NUMBERED else "record"
+    unit = "line" if file_format in LINE_NUMBERED else "record"
     for problem in report.problems:
         console.print(
             f"  {unit} {problem.number}: {output.escape(problem.reason)}", highlight=False

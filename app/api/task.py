@@ -21,7 +21,7 @@ from app.schemas.task import (
     TaskRead,
     TaskUpdate,
 )
-from app.services.formats import ImportFormat
+from app.services.formats import FileFormat
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -126,7 +126,7 @@ async def export_tasks(
 ) -> StreamingResponse:
     """Stream every task matching the list filters as JSON lines or CSV."""
     filters = TaskFilters.model_validate(query.model_dump(exclude={"format"}))
-    fmt = ImportFormat(query.format.value)
+    fmt = FileFormat(query.format)  # ExportFormat: the subset the API offers
     return StreamingResponse(
         exporter.chunks(filters, fmt),
         media_type=EXPORT_MEDIA_TYPES[query.format],

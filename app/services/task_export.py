@@ -15,7 +15,7 @@ import anyio.from_thread
 import anyio.to_thread
 
 from app.schemas.task import TaskFilters
-from app.services.formats import WRITERS, ImportFormat
+from app.services.formats import WRITERS, FileFormat
 from app.services.task import TaskService
 
 FETCH_BATCH = 1_000
@@ -69,7 +69,7 @@ class TaskExporter:
         self.tasks = tasks
         self.exported = 0
 
-    async def chunks(self, filters: TaskFilters, fmt: ImportFormat) -> AsyncIterator[str]:
+    async def chunks(self, filters: TaskFilters, fmt: FileFormat) -> AsyncIterator[str]:
         """Yield the export file's text, about 64 KiB at a time."""
         source = (task.model_dump(mode="json") async for task in self.tasks.iter_tasks(filters))
         feed = _TaskFeed(source)

@@ -24,7 +24,7 @@ from app.core.enums import Priority
 from app.schemas.project import ProjectCreate
 from app.schemas.task import TaskCreate, TaskFilters
 from app.services import task_import
-from app.services.formats import READERS, ImportFormat, RawRecord
+from app.services.formats import READERS, FileFormat, RawRecord
 from app.services.project import ProjectService
 from app.services.task import TaskService
 from cli.main import app
@@ -408,7 +408,7 @@ def test_interrupted_import_changes_nothing(
 ) -> None:
     """Ctrl-C after some batches were inserted: the transaction is rolled back."""
     monkeypatch.setattr(task_import, "BATCH_SIZE", 2)
-    original = READERS[ImportFormat.JSONL]
+    original = READERS[FileFormat.JSONL]
 
     def interrupted(stream: BinaryIO) -> Iterator[RawRecord]:
         for number, record in enumerate(original(stream), start=1):
@@ -416,7 +416,7 @@ def test_interrupted_import_changes_nothing(
                 raise KeyboardInterrupt
             yield record
 
-    monkeypatch.setitem(READERS, ImportFormat.JSONL, interrupted)
+    monkeypatch.setitem(READERS, FileFormat.JSONL, interrupted)
     records = [{"title": f"t{n}", "project": "Interrupted"} for n in range(9)]
     result = cli.import_(130, write(tmp_path / "t.jsonl", jsonl(*records)))
     assert "Interrupted; nothing was changed" in result.stderr

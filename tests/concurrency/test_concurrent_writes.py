@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.api.errors import app_error_response
 from app.core.database import Database, translate_db_error
 from app.core.errors import DatabaseBusyError
-from app.services.formats import READERS, ImportFormat
+from app.services.formats import READERS, FileFormat
 from app.services.task_import import ImportReport, TaskImporter
 from tests.concurrency.support import (
     ON_POSTGRES,
@@ -405,7 +405,7 @@ def _jsonl_records(tag: str, count: int) -> Any:
         json.dumps({"title": f"{tag} {m}", "project": ("Alpha", "Beta")[m % 2]}) + "\n"
         for m in range(count)
     )
-    return READERS[ImportFormat.JSONL](io.BytesIO("".join(lines).encode()))
+    return READERS[FileFormat.JSONL](io.BytesIO("".join(lines).encode()))
 
 
 async def test_overlapping_imports_that_create_the_same_projects_both_succeed(

@@ -26,7 +26,7 @@ from app.core.enums import Priority, TaskStatus
 from app.models import Base
 from app.schemas.project import ProjectCreate
 from app.schemas.task import TaskCreate, TaskFilters
-from app.services.formats import READERS, ImportFormat
+from app.services.formats import READERS, FileFormat
 from app.services.project import ProjectService
 from app.services.task import TaskService
 from app.services.task_export import TaskExporter
@@ -260,7 +260,7 @@ async def _empty(session: AsyncSession) -> None:
 
 
 async def _round_trip(
-    database: Database, fmt: ImportFormat, projects: list[str], tasks: list[dict[str, Any]]
+    database: Database, fmt: FileFormat, projects: list[str], tasks: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Seed through the services, export, empty the database, import, list again.
 
@@ -299,7 +299,7 @@ class ServiceDatabase:
         self.loop.run_until_complete(self.database.create_all())
 
     def round_trip(
-        self, fmt: ImportFormat, projects: list[str], tasks: list[dict[str, Any]]
+        self, fmt: FileFormat, projects: list[str], tasks: list[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return self.loop.run_until_complete(_round_trip(self.database, fmt, projects, tasks))
 
@@ -328,12 +328,12 @@ PROPERTY = settings(
 )
 
 
-@pytest.mark.parametrize("fmt", [ImportFormat.JSONL, ImportFormat.CSV, ImportFormat.JSON])
+@pytest.mark.parametrize("fmt", [FileFormat.JSONL, FileFormat.CSV, FileFormat.JSON])
 @PROPERTY
 @given(task_set=task_sets())
 def test_export_then_import_gives_the_same_tasks(
     services: ServiceDatabase,
-    fmt: ImportFormat,
+    fmt: FileFormat,
     task_set: tuple[list[str], list[dict[str, Any]]],
 ) -> None:
     projects, tasks = task_set
@@ -348,7 +348,7 @@ def test_csv_reads_a_blank_description_back_as_none(
     # CSV has no null: an empty cell means "not given" (README), so a blank description
     # comes back as none. JSON lines and JSON keep it; this pins the documented limit.
     task = {"title": "t", "description": description, "tags": []}
-    before, after = services.round_trip(ImportFormat.CSV, [], [task])
+    before, after = services.round_trip(FileFormat.CSV, [], [task])
     assert before[0]["description"] == description
     assert after[0]["description"] is None
     other = [k for k in FIELDS + HISTORY if k != "description"]

@@ -2,7 +2,7 @@
 
 Adding a format means one new module (``FORMAT``, ``EXTENSIONS``, ``read``,
 ``write``; see :class:`~app.services.formats.base.FormatModule`), its
-:class:`ImportFormat` member, and one line in ``_MODULES``.
+:class:`FileFormat` member, and one line in ``_MODULES``.
 """
 
 from pathlib import PurePath
@@ -10,9 +10,9 @@ from pathlib import PurePath
 from app.services.formats import csv, json, jsonl, taskwarrior, todotxt
 from app.services.formats.base import (
     MAX_RECORD_BYTES,
+    FileFormat,
     FileFormatError,
     FormatModule,
-    ImportFormat,
     RawRecord,
     Reader,
     Writer,
@@ -23,8 +23,8 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "READERS",
     "WRITERS",
+    "FileFormat",
     "FileFormatError",
-    "ImportFormat",
     "RawRecord",
     "Reader",
     "Writer",
@@ -39,19 +39,19 @@ _MODULES: tuple[FormatModule, ...] = (
     todotxt,
 )
 
-READERS: dict[ImportFormat, Reader] = {module.FORMAT: module.read for module in _MODULES}
+READERS: dict[FileFormat, Reader] = {module.FORMAT: module.read for module in _MODULES}
 """The reader of each format."""
 
-WRITERS: dict[ImportFormat, Writer] = {module.FORMAT: module.write for module in _MODULES}
+WRITERS: dict[FileFormat, Writer] = {module.FORMAT: module.write for module in _MODULES}
 """The writer of each format."""
 
-EXTENSIONS: dict[str, ImportFormat] = {
+EXTENSIONS: dict[str, FileFormat] = {
     extension: module.FORMAT for module in _MODULES for extension in module.EXTENSIONS
 }
 """File extension (lowercase, with the dot) → format."""
 
 
-def detect_format(path: str) -> ImportFormat | None:
+def detect_format(path: str) -> FileFormat | None:
     """Return the format a file name's extension implies, or None if it implies none.
 
     ``.json`` means plain JSON: a Taskwarrior export must be named with

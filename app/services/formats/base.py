@@ -36,7 +36,7 @@ CANONICAL_FIELDS = frozenset(TASK_FIELDS)
 """The same fields, for membership tests."""
 
 
-class ImportFormat(StrEnum):
+class FileFormat(StrEnum):
     """A supported batch import/export format."""
 
     CSV = "csv"
@@ -98,7 +98,7 @@ class FormatModule(Protocol):
     """What a format module exposes; the registry is built from these."""
 
     @property
-    def FORMAT(self) -> ImportFormat:
+    def FORMAT(self) -> FileFormat:
         """The format this module implements."""
         ...
 

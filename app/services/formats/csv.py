@@ -15,10 +15,10 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-from app.services.formats.base import TASK_FIELDS, FileFormatError, ImportFormat, RawRecord
+from app.services.formats.base import TASK_FIELDS, FileFormat, FileFormatError, RawRecord
 from app.services.formats.lines import iter_blocks, strip_newline
 
-FORMAT = ImportFormat.CSV
+FORMAT = FileFormat.CSV
 EXTENSIONS = (".csv",)
 
 COLUMNS = TASK_FIELDS

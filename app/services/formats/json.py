@@ -9,11 +9,11 @@ numbered by its 1-based position in the array.
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
-from app.services.formats.base import ImportFormat, RawRecord
+from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.jsonarray import iter_elements
 from app.services.formats.records import dump_task, record_from_value
 
-FORMAT = ImportFormat.JSON
+FORMAT = FileFormat.JSON
 EXTENSIONS = (".json",)
 
 

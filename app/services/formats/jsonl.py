@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
-from app.services.formats.base import ImportFormat, RawRecord
+from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.lines import iter_text_lines
 from app.services.formats.records import dump_task, record_from_value
 
-FORMAT = ImportFormat.JSONL
+FORMAT = FileFormat.JSONL
 EXTENSIONS = (".jsonl", ".ndjson")
 
 

@@ -25,11 +25,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from app.services.formats.base import ImportFormat, RawRecord
+from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.jsonarray import iter_elements
 from app.services.formats.records import record_from_value
 
-FORMAT = ImportFormat.TASKWARRIOR
+FORMAT = FileFormat.TASKWARRIOR
 EXTENSIONS: tuple[str, ...] = ()
 
 UUID_NAMESPACE = uuid.UUID("6f1c3b8e-2d4a-5e7f-9a0b-1c2d3e4f5a6b")

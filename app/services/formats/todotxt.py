@@ -32,10 +32,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
-from app.services.formats.base import ImportFormat, RawRecord
+from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.lines import iter_text_lines
 
-FORMAT = ImportFormat.TODOTXT
+FORMAT = FileFormat.TODOTXT
 EXTENSIONS = (".txt",)
 
 _PRIORITY_TOKEN = re.compile(r"\(([A-Z])\)")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.formats import READERS, WRITERS, ImportFormat, detect_format
+from app.services.formats import READERS, WRITERS, FileFormat, detect_format
 from app.services.formats.base import CANONICAL_FIELDS
 
 TASKS: list[dict[str, Any]] = [
@@ -70,47 +70,47 @@ TASKS: list[dict[str, Any]] = [
 
 # The canonical fields each format carries through an export/import round trip.
 CARRIED = {
-    ImportFormat.CSV: CANONICAL_FIELDS,
-    ImportFormat.JSONL: CANONICAL_FIELDS,
-    ImportFormat.JSON: CANONICAL_FIELDS,
-    ImportFormat.TASKWARRIOR: CANONICAL_FIELDS,
-    ImportFormat.TODOTXT: CANONICAL_FIELDS - {"description"},
+    FileFormat.CSV: CANONICAL_FIELDS,
+    FileFormat.JSONL: CANONICAL_FIELDS,
+    FileFormat.JSON: CANONICAL_FIELDS,
+    FileFormat.TASKWARRIOR: CANONICAL_FIELDS,
+    FileFormat.TODOTXT: CANONICAL_FIELDS - {"description"},
 }
 
 
-def round_trip(fmt: ImportFormat, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def round_trip(fmt: FileFormat, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     data = "".join(WRITERS[fmt](tasks)).encode("utf-8")
     records = list(READERS[fmt](io.BytesIO(data)))
     assert all(r.error is None and r.note is None for r in records)
     return [r.fields for r in records]
 
 
-def canonical(task: dict[str, Any], fmt: ImportFormat) -> dict[str, Any]:
+def canonical(task: dict[str, Any], fmt: FileFormat) -> dict[str, Any]:
     fields = {k: v for k, v in task.items() if k in CARRIED[fmt] and v not in (None, [])}
-    if fmt is ImportFormat.TODOTXT:  # dates only
+    if fmt is FileFormat.TODOTXT:  # dates only
         for key in ("created_at", "completed_at"):
             if key in fields:
                 day = datetime.fromisoformat(fields[key]).astimezone(UTC).date()
                 fields[key] = datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat()
-    if fmt is ImportFormat.TASKWARRIOR and fields["priority"] == "urgent":
+    if fmt is FileFormat.TASKWARRIOR and fields["priority"] == "urgent":
         fields["priority"] = "high"
     return fields
 
 
-@pytest.mark.parametrize("fmt", list(ImportFormat))
-def test_every_format_has_a_reader_and_a_writer(fmt: ImportFormat) -> None:
+@pytest.mark.parametrize("fmt", list(FileFormat))
+def test_every_format_has_a_reader_and_a_writer(fmt: FileFormat) -> None:
     assert callable(READERS[fmt])
     assert callable(WRITERS[fmt])
 
 
-@pytest.mark.parametrize("fmt", list(ImportFormat))
-def test_writer_then_reader_gives_back_the_canonical_fields(fmt: ImportFormat) -> None:
+@pytest.mark.parametrize("fmt", list(FileFormat))
+def test_writer_then_reader_gives_back_the_canonical_fields(fmt: FileFormat) -> None:
     got = [{k: v for k, v in f.items() if v != []} for f in round_trip(fmt, TASKS)]
     assert got == [canonical(task, fmt) for task in TASKS]
 
 
-@pytest.mark.parametrize("fmt", list(ImportFormat))
-def test_writers_are_lazy_generators(fmt: ImportFormat) -> None:
+@pytest.mark.parametrize("fmt", list(FileFormat))
+def test_writers_are_lazy_generators(fmt: FileFormat) -> None:
     def tasks() -> Any:
         yield TASKS[0]
         raise AssertionError("pulled too far")
@@ -122,20 +122,20 @@ def test_writers_are_lazy_generators(fmt: ImportFormat) -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("tasks.csv", ImportFormat.CSV),
-        ("/x/TASKS.CSV", ImportFormat.CSV),
-        ("a.jsonl", ImportFormat.JSONL),
-        ("a.ndjson", ImportFormat.JSONL),
-        ("export.json", ImportFormat.JSON),
-        ("todo.txt", ImportFormat.TODOTXT),
-        ("done.TXT", ImportFormat.TODOTXT),
+        ("tasks.csv", FileFormat.CSV),
+        ("/x/TASKS.CSV", FileFormat.CSV),
+        ("a.jsonl", FileFormat.JSONL),
+        ("a.ndjson", FileFormat.JSONL),
+        ("export.json", FileFormat.JSON),
+        ("todo.txt", FileFormat.TODOTXT),
+        ("done.TXT", FileFormat.TODOTXT),
         ("tasks.xlsx", None),
         ("tasks", None),
         ("-", None),
         (".csv", None),
     ],
 )
-def test_detect_format(path: str, expected: ImportFormat | None) -> None:
+def test_detect_format(path: str, expected: FileFormat | None) -> None:
     assert detect_format(path) is expected
 
 
@@ -146,7 +146,7 @@ text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00
 @given(title=text, description=text, project=text)
 def test_free_text_survives_csv_jsonl_and_json(title: str, description: str, project: str) -> None:
     task = {**TASKS[1], "title": title, "description": description, "project": project}
-    for fmt in (ImportFormat.CSV, ImportFormat.JSONL, ImportFormat.JSON):
+    for fmt in (FileFormat.CSV, FileFormat.JSONL, FileFormat.JSON):
         [fields] = round_trip(fmt, [task])
         for key in ("title", "description", "project"):
             if task[key].strip():  # a blank CSV cell means "not given"
