@@ -6,7 +6,7 @@ import typer
 
 from app.core.clock import utctoday
 from app.core.enums import Priority, SortField, TaskStatus
-from cli import output, task_transfer
+from cli import output, task_export, task_import
 from cli.errors import ExitCode
 from cli.filters import (
     DescOption,
@@ -246,5 +246,5 @@ def delete_task(
     output.message(f"Deleted task #{task_id}.")
 
 
-app.command("import")(task_transfer.import_tasks)
-app.command("export")(task_transfer.export_tasks)
+app.command("import")(task_import.import_tasks)
+app.command("export")(task_export.export_tasks)

@@ -1,4 +1,4 @@
-"""`app-cli tasks import` and `app-cli tasks export`: batch transfer in five formats."""
+"""`app-cli tasks import`: a file in one of five formats, all or nothing by default."""
 
 import contextlib
 import os
@@ -9,23 +9,10 @@ from typing import IO, TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from app.core.enums import SortField
 from cli import output
 from cli.errors import ExitCode
-from cli.filters import (
-    DescOption,
-    DueAfterOption,
-    DueBeforeOption,
-    OverdueOption,
-    PriorityOption,
-    ProjectOption,
-    SearchOption,
-    SortOption,
-    StatusOption,
-    TagOption,
-    filter_values,
-)
-from cli.runtime import invalid_input, run
+from cli.file_format import FormatOption, resolve_format
+from cli.runtime import run
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,37 +20,6 @@ if TYPE_CHECKING:
     from app.core.errors import AppError
     from app.services.formats import FileFormat
     from app.services.task_import import ImportReport, Rejection
-
-FORMAT_NAMES = ("csv", "jsonl", "json", "taskwarrior", "todotxt")
-FormatOption = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="csv, jsonl, json, taskwarrior or todotxt [default: from the extension].",
-    ),
-]
-
-
-def _resolve_format(name: str | None, path: str | None, default: str | None) -> "FileFormat":
-    from app.services.formats import FileFormat, detect_format
-
-    if name is not None:
-        if name not in FORMAT_NAMES:
-            raise typer.BadParameter(
-                f"unknown format '{name}'; use one of {', '.join(FORMAT_NAMES)}"
-            )
-        return FileFormat(name)
-    detected = detect_format(path) if path and path != "-" else None
-    if detected is not None:
-        return detected
-    if default is not None:
-        return FileFormat(default)
-    raise output.fail(
-        "Cannot tell the file's format.",
-        f"Pass --format ({', '.join(FORMAT_NAMES)}).",
-        ExitCode.INVALID_INPUT,
-    )
 
 
 def _same_file(first: Path, second: Path) -> bool:
@@ -170,7 +126,7 @@ def import_tasks(
     if on_error not in ("abort", "skip"):
         raise typer.BadParameter("use abort or skip", param_hint="--on-error")
     mode = OnError(on_error)
-    import_format = _resolve_format(fmt, file, None)
+    import_format = resolve_format(fmt, file, None)
     if rejects is not None and file != "-" and _same_file(Path(file), rejects):
         raise output.fail(
             f"--rejects {rejects} is the file being imported; it would be overwritten.",
@@ -248,84 +204,3 @@ def _progress(stream: BinaryIO) -> Iterator[Callable[[int], None] | None]:
             )
 
         yield update
-
-
-def export_tasks(
-    ctx: typer.Context,
-    fmt: FormatOption = None,
-    output_file: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
-    status: StatusOption = None,
-    priority: PriorityOption = None,
-    project: ProjectOption = None,
-    tag: TagOption = None,
-    due_before: DueBeforeOption = None,
-    due_after: DueAfterOption = None,
-    overdue: OverdueOption = None,
-    q: SearchOption = None,
-    sort: SortOption = SortField.ID,
-    desc: DescOption = False,
-) -> None:
-    """Export matching tasks (stdout, or --output FILE written atomically)."""
-    from pydantic import ValidationError
-
-    from app.schemas.task import TaskFilters
-    from app.services.task import TaskService
-    from app.services.task_export import TaskExporter
-
-    export_format = _resolve_format(fmt, str(output_file) if output_file else None, "jsonl")
-    try:
-        filters = TaskFilters.model_validate(
-            filter_values(
-                status=status,
-                priority=priority,
-                project=project,
-                tag=tag,
-                due_before=due_before,
-                due_after=due_after,
-                overdue=overdue,
-                q=q,
-                sort=sort,
-                desc=desc,
-            )
-        )
-    except ValidationError as error:
-        raise invalid_input(error) from None
-
-    with _output(output_file) as sink:
-
-        async def work(session: "AsyncSession") -> int:
-            exporter = TaskExporter(TaskService.from_session(session))
-            async for chunk in exporter.chunks(filters, export_format):
-                sink.write(chunk)
-            return exporter.exported
-
-        count = run(ctx, work, write=False)
-    where = f" to {output.escape(str(output_file))}" if output_file else ""
-    output.message(f"Exported {count} tasks{where} ({export_format}).")
-
-
-@contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a temporary file renamed onto `path` only when the export succeeds."""
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    import tempfile  # here, not at module level: --help does not need it
-
-    directory = path.resolve().parent
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    except OSError as exc:
-        raise output.fail(
-            f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(temp_name, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)

@@ -1,0 +1,113 @@
+"""`app-cli tasks export`: matching tasks in one of five formats, to stdout or a file."""
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated
+
+import typer
+
+from app.core.enums import SortField
+from cli import output
+from cli.errors import ExitCode
+from cli.file_format import FormatOption, resolve_format
+from cli.filters import (
+    DescOption,
+    DueAfterOption,
+    DueBeforeOption,
+    OverdueOption,
+    PriorityOption,
+    ProjectOption,
+    SearchOption,
+    SortOption,
+    StatusOption,
+    TagOption,
+    filter_values,
+)
+from cli.runtime import invalid_input, run
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def export_tasks(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    status: StatusOption = None,
+    priority: PriorityOption = None,
+    project: ProjectOption = None,
+    tag: TagOption = None,
+    due_before: DueBeforeOption = None,
+    due_after: DueAfterOption = None,
+    overdue: OverdueOption = None,
+    q: SearchOption = None,
+    sort: SortOption = SortField.ID,
+    desc: DescOption = False,
+) -> None:
+    """Export matching tasks (stdout, or --output FILE written atomically)."""
+    from pydantic import ValidationError
+
+    from app.schemas.task import TaskFilters
+    from app.services.task import TaskService
+    from app.services.task_export import TaskExporter
+
+    export_format = resolve_format(fmt, str(output_file) if output_file else None, "jsonl")
+    try:
+        filters = TaskFilters.model_validate(
+            filter_values(
+                status=status,
+                priority=priority,
+                project=project,
+                tag=tag,
+                due_before=due_before,
+                due_after=due_after,
+                overdue=overdue,
+                q=q,
+                sort=sort,
+                desc=desc,
+            )
+        )
+    except ValidationError as error:
+        raise invalid_input(error) from None
+
+    with _output(output_file) as sink:
+
+        async def work(session: "AsyncSession") -> int:
+            exporter = TaskExporter(TaskService.from_session(session))
+            async for chunk in exporter.chunks(filters, export_format):
+                sink.write(chunk)
+            return exporter.exported
+
+        count = run(ctx, work, write=False)
+    where = f" to {output.escape(str(output_file))}" if output_file else ""
+    output.message(f"Exported {count} tasks{where} ({export_format}).")
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """stdout, or a temporary file renamed onto `path` only when the export succeeds."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    import tempfile  # here, not at module level: --help does not need it
+
+    directory = path.resolve().parent
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise output.fail(
+            f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temp_name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
