@@ -43,7 +43,9 @@ def runners(quick: bool) -> dict[str, Callable[[], Report]]:
             "cli": lambda: cli.run(rounds=1, runs=3),
         }
     return {
-        "import": lambda: import_bench.run(sizes=(50_000, 200_000), repeats=2),
+        "import": lambda: import_bench.run(
+            sizes=(50_000, 200_000, 1_000_000), repeats=2, large_repeats=1
+        ),
         "api": lambda: api.run(workers_list=(1, 2), duration=10, repeats=1, warmup=2),
         "hops": lambda: hops.run(requests=20),
         "pages": lambda: pages.run(rows=1_000_000, repeats=5),
