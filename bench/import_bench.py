@@ -202,14 +202,17 @@ def measure_size(size: int, repeats: int, seed: int, workdir: Path) -> SizeResul
     return result
 
 
-def build_report(results: Sequence[SizeResult], repeats: int) -> Report:
+def build_report(results: Sequence[SizeResult]) -> Report:
     """Tables and targets from the measurements."""
     report = Report(
         name="import",
         title="Batch import/export (app-cli vs sqlite3 shell)",
         baseline="`sqlite3 NEW.db '.import --csv FILE tasks'` (import) and "
         "`sqlite3 DB '.mode csv' 'SELECT * FROM tasks'` (export), same file, same run",
-        settings={"sizes": ",".join(str(r.size) for r in results), "repeats": repeats},
+        settings={
+            "sizes": ",".join(str(r.size) for r in results),
+            "repeats": ", ".join(f"{len(r.app_import)} at {r.size:,}" for r in results),
+        },
     )
     imports = Table(
         "Import (median of repeats; ratio = median of per-pair app/sqlite3)",
@@ -344,7 +347,7 @@ def run(
         )
         for size in sorted(sizes)
     ]
-    report = build_report(results, repeats)
+    report = build_report(results)
     report.seconds = time.perf_counter() - started
     return report
 

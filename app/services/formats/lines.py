@@ -16,7 +16,7 @@ from typing import BinaryIO
 from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError
 
 BLOCK_BYTES = 1 << 18
-"""How much is read at a time (256 KiB); a block holds every whole line read so far."""
+"""How much is read at a time (256 KiB); a block is the lines completed by a read."""
 
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -34,22 +34,26 @@ def iter_blocks(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     """
     read = getattr(stream, "read1", stream.read)  # read1: a pipe's data as it arrives
     number = 1
-    pending = b""  # bytes read after the last newline
+    pending: list[bytes] = []  # what was read after the last newline, not joined yet
+    pending_size = 0
     chunk = _strip_bom(_read_start(read))  # may be empty (a BOM alone) with more to come
     while True:
-        pending += chunk
-        end = pending.rfind(b"\n") + 1
+        end = chunk.rfind(b"\n") + 1  # only the new bytes are searched: no rescans
         if end:
-            data, pending = pending[:end], pending[end:]
+            data = b"".join((*pending, chunk[:end])) if pending else chunk[:end]
+            pending, pending_size = [chunk[end:]], len(chunk) - end
             lines = _decode(data, number)
             yield number, lines
             number += len(lines)
-        elif len(pending) > MAX_RECORD_BYTES + 2:  # one line, and still no end to it
-            _check_length(pending, number)
+        else:
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size > MAX_RECORD_BYTES + 2:  # one line, and still no end to it
+                _check_length(b"".join(pending), number)
         if not (chunk := read(BLOCK_BYTES)):
             break
-    if pending:  # the last line, without a terminator
-        yield number, _decode(pending, number)
+    if pending_size:  # the last line, without a terminator
+        yield number, _decode(b"".join(pending), number)
     elif number == 1:
         raise FileFormatError("the file is empty")
 
@@ -93,25 +97,19 @@ def _read_start(read: Callable[[int], bytes]) -> bytes:
 
 
 def _decode(data: bytes, first: int) -> list[str]:
-    """Split whole lines (``data`` ends at a newline or the file's end) and decode them."""
-    if (nul := data.find(b"\x00")) >= 0:
-        number = first + data.count(b"\n", 0, nul)
-        raise FileFormatError(
-            f"the file contains binary data (a NUL byte on line {number}); "
-            "export your tasks as a UTF-8 text file",
-            number,
-        )
+    """Split whole lines (``data`` ends at a newline or the file's end) and decode them.
+
+    The checks run on the whole block at once; only when one fails is the block checked
+    again line by line, so that the error names the first bad line, as a line-by-line
+    reader would.
+    """
+    if b"\x00" in data or _has_long_line(data):
+        _check_lines(data, first)  # a long line may still be fine: "\r" is not content
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        number = first + data.count(b"\n", 0, exc.start)
-        raise FileFormatError(
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {number}); "
-            "re-save it with UTF-8 encoding",
-            number,
-        ) from None
-    if len(data) > MAX_RECORD_BYTES:  # only a block this large can hold a line too long
-        _check_lengths(data, first)
+        _check_lines(data, first)  # the first bad line may come before this byte's
+        raise _not_utf8(data[exc.start], first + data.count(b"\n", 0, exc.start)) from None
     lines = text.split("\n")  # "\n" only: str.splitlines would also cut at \r, \f, \x1c...
     last = lines.pop()
     lines = list(map(add, lines, repeat("\n")))
@@ -120,10 +118,35 @@ def _decode(data: bytes, first: int) -> list[str]:
     return lines
 
 
-def _check_lengths(data: bytes, first: int) -> None:
-    for offset, line in enumerate(data.split(b"\n")):
-        if len(line) > MAX_RECORD_BYTES:
-            _check_length(line, first + offset)
+def _has_long_line(data: bytes) -> bool:
+    # Only a block this large can hold a line that is too long.
+    return len(data) > MAX_RECORD_BYTES and any(
+        len(line) > MAX_RECORD_BYTES for line in data.split(b"\n")
+    )
+
+
+def _check_lines(data: bytes, first: int) -> None:
+    """Refuse the first line that is too long, binary or not UTF-8, checked in that order."""
+    for number, line in enumerate(data.split(b"\n"), first):
+        _check_length(line, number)
+        if b"\x00" in line:
+            raise FileFormatError(
+                f"the file contains binary data (a NUL byte on line {number}); "
+                "export your tasks as a UTF-8 text file",
+                number,
+            )
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(line[exc.start], number) from None
+
+
+def _not_utf8(byte: int, number: int) -> FileFormatError:
+    return FileFormatError(
+        f"the file is not valid UTF-8 (byte 0x{byte:02x} on line {number}); "
+        "re-save it with UTF-8 encoding",
+        number,
+    )
 
 
 def _strip_bom(chunk: bytes) -> bytes:

@@ -5,27 +5,29 @@ from typing import BinaryIO
 import pytest
 
 from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError
-from app.services.formats.lines import iter_lines, iter_text_lines, strip_newline
+from app.services.formats.lines import BLOCK_BYTES, iter_lines, iter_text_lines, strip_newline
 
 
 class CountingStream(io.RawIOBase):
-    """A stream over a file that records the largest single read."""
+    """A stream over a file that records the largest single read and the total read."""
 
     def __init__(self, inner: BinaryIO) -> None:
         self.inner = inner
         self.largest = 0
+        self.total = 0
 
     def readable(self) -> bool:
         return True
 
     def readline(self, size: int | None = -1) -> bytes:
-        data = self.inner.readline(-1 if size is None else size)
-        self.largest = max(self.largest, len(data))
-        return data
+        return self._counted(self.inner.readline(-1 if size is None else size))
 
     def read(self, size: int = -1) -> bytes:
-        data = self.inner.read(size)
+        return self._counted(self.inner.read(size))
+
+    def _counted(self, data: bytes) -> bytes:
         self.largest = max(self.largest, len(data))
+        self.total += len(data)
         return data
 
 
@@ -91,7 +93,9 @@ def test_ten_megabyte_line_is_refused_without_reading_it_whole(tmp_path: Path) -
         stream = CountingStream(raw)
         with pytest.raises(FileFormatError, match="line 2 is longer than 1 MiB"):
             list(iter_lines(stream))  # type: ignore[arg-type]
-    assert stream.largest <= MAX_RECORD_BYTES + 2
+    # Refused once the line passes the limit: at most one read beyond it.
+    assert stream.total <= len(b"title\n") + MAX_RECORD_BYTES + 2 + BLOCK_BYTES
+    assert stream.largest <= BLOCK_BYTES
 
 
 def test_text_lines_skip_blank_lines_and_drop_terminators() -> None:
@@ -163,3 +167,25 @@ def test_an_error_far_into_the_file_names_its_line(
 def test_a_bom_only_file_is_empty() -> None:
     with pytest.raises(FileFormatError, match="the file is empty"):
         lines(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(
+    ("data", "match", "line"),
+    [
+        (b"title\ncaf\xe9\n" + b"ok\n" * 1000 + b"bad\x00\n", "not valid UTF-8", 2),
+        (b"ok\n" + b"x" * (MAX_RECORD_BYTES + 100) + b"\n\x00\n", "longer than 1 MiB", 2),
+        (b"ok\n\x00\n" + b"x" * (MAX_RECORD_BYTES + 100) + b"\n", "binary data", 2),
+    ],
+)
+def test_of_several_problems_in_one_block_the_first_line_is_named(
+    data: bytes, match: str, line: int
+) -> None:
+    with pytest.raises(FileFormatError, match=match) as info:
+        lines(data)
+    assert info.value.line == line
+
+
+def test_a_line_of_the_limit_arriving_in_small_reads_is_accepted() -> None:
+    data = b"a" * MAX_RECORD_BYTES + b"\r\nnext\n"
+    stream = TrickleStream(data, 4096)
+    assert [n for n, _ in iter_lines(stream)] == [1, 2]  # type: ignore[arg-type]
