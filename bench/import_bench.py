@@ -16,7 +16,8 @@ parsing, projects and row building left out): `app-cli` start-up on a header-onl
 the database's own work (the stdlib `sqlite3` module inserting the same rows, already
 in stored form, with the product's schema, its index rebuild and commit); and validating
 the rows with the API's schema (`TaskImport.model_validate`). Their sum is a lower bound
-for the import; its ratio to `.import` says how close to the target any change can get.
+for an import that does these one after the other, as the product's does; its ratio to
+`.import` says how close to the target such an importer can get.
 
 Run: `python -m bench.import_bench [--sizes 50000,200000,1000000] [--repeats 3]`.
 """
@@ -320,8 +321,9 @@ def _floor_table(results: Sequence[SizeResult]) -> Table | None:
         [name, f"{seconds:.2f}", fmt_ratio(seconds / sqlite_s)] for name, seconds in parts
     ]
     table.note = (
-        "a lower bound: csv parsing, project look-ups and building the rows are left out; "
-        f"the {IMPORT_RATIO_TARGET:g}x target is within reach only if the floor is below it"
+        "a lower bound for an importer doing these one after the other (csv parsing, "
+        "project look-ups and building the rows are left out); "
+        f"the {IMPORT_RATIO_TARGET:g}x target is within its reach only if the floor is below it"
     )
     return table
 
