@@ -82,7 +82,7 @@ class TaskRepository:
 
     async def get(self, task_id: int) -> Row[Any] | None:
         """The task with this id, as a read row, if any."""
-        result = await self.session.execute(_GET_BY_ID, {"task_id": task_id})
+        result = await self._read(_GET_BY_ID, {"task_id": task_id})
         row: Row[Any] | None = result.first()
         return row
 
@@ -216,7 +216,12 @@ class TaskRepository:
         return rows
 
     async def _rows(self, stmt: Select[Any]) -> list[Row[Any]]:
-        return list((await self.session.execute(stmt)).all())
+        return list((await self._read(stmt)).all())
+
+    async def _read(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
+        """Run a read on the session's connection: plain rows, none of the ORM's loading."""
+        connection = await self.session.connection()
+        return await connection.execute(stmt, params)
 
 
 _SQLITE_INSERT_COLUMNS = (
