@@ -4,8 +4,8 @@ Every dependency is `async def`, even when it awaits nothing: FastAPI runs plain
 dependencies in a thread pool, a thread hand-off per dependency per request.
 """
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Header, Request
 from pydantic import WithJsonSchema
@@ -17,6 +17,8 @@ from app.services.stats import StatsService
 from app.services.task import TaskService
 from app.services.task_export import TaskExporter
 
+S = TypeVar("S")
+
 
 async def get_database(request: Request) -> Database:
     """The database the app was started with."""
@@ -27,57 +29,48 @@ async def get_database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-async def write_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits before the response is sent."""
-    async with database.session(write=True) as session:
-        yield session
+def _service(
+    make: Callable[[AsyncSession], S], *, write: bool, until: Literal["function", "request"]
+) -> Any:
+    """A dependency that gives `make(session)` over a session of its own.
+
+    One dependency level per request, not three (database, session, service): FastAPI's
+    resolution is a measurable part of a GET's CPU. Each endpoint takes one service, so
+    one session per service is one session per request.
+
+    `until="function"`: the session ends, and a write commits, before the response goes
+    out, so a failed commit is reported to the client instead of after a 200.
+    `until="request"`: the session lives until the response has been sent, a streamed
+    body included, so a stream can keep reading after the endpoint has returned.
+    """
+
+    async def dependency(request: Request) -> AsyncIterator[S]:
+        async with (await get_database(request)).session(write=write) as session:
+            yield make(session)
+
+    return Depends(dependency, scope=until)
 
 
-async def read_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
-    """A read-only session (no transaction round trips on SQLite)."""
-    async with database.session(write=False) as session:
-        yield session
-
-
-# scope="function": the commit finishes before the response goes out, so a failed
-# commit is reported to the client instead of after a 200.
-WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
-ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
-# scope="request": the session lives until the response has been sent, a streamed body
-# included, so a stream can keep reading from it after the endpoint has returned.
-StreamSession = Annotated[AsyncSession, Depends(read_session, scope="request")]
-
-
-async def _task_writer(session: WriteSession) -> TaskService:
-    return TaskService.from_session(session)
-
-
-async def _task_reader(session: ReadSession) -> TaskService:
-    return TaskService.from_session(session)
-
-
-async def _project_writer(session: WriteSession) -> ProjectService:
-    return ProjectService.from_session(session)
-
-
-async def _project_reader(session: ReadSession) -> ProjectService:
-    return ProjectService.from_session(session)
-
-
-async def _stats_reader(session: ReadSession) -> StatsService:
-    return StatsService.from_session(session)
-
-
-async def _task_exporter(session: StreamSession) -> TaskExporter:
+def _exporter(session: AsyncSession) -> TaskExporter:
     return TaskExporter(TaskService.from_session(session))
 
 
-TaskWriter = Annotated[TaskService, Depends(_task_writer)]
-TaskReader = Annotated[TaskService, Depends(_task_reader)]
-ProjectWriter = Annotated[ProjectService, Depends(_project_writer)]
-ProjectReader = Annotated[ProjectService, Depends(_project_reader)]
-StatsReader = Annotated[StatsService, Depends(_stats_reader)]
-TaskStreamer = Annotated[TaskExporter, Depends(_task_exporter)]
+TaskWriter = Annotated[
+    TaskService, _service(TaskService.from_session, write=True, until="function")
+]
+TaskReader = Annotated[
+    TaskService, _service(TaskService.from_session, write=False, until="function")
+]
+ProjectWriter = Annotated[
+    ProjectService, _service(ProjectService.from_session, write=True, until="function")
+]
+ProjectReader = Annotated[
+    ProjectService, _service(ProjectService.from_session, write=False, until="function")
+]
+StatsReader = Annotated[
+    StatsService, _service(StatsService.from_session, write=False, until="function")
+]
+TaskStreamer = Annotated[TaskExporter, _service(_exporter, write=False, until="request")]
 
 
 def etag(version: int) -> str:
