@@ -219,7 +219,11 @@ class TaskRepository:
         return list((await self._read(stmt)).all())
 
     async def _read(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
-        """Run a read on the session's connection: plain rows, none of the ORM's loading."""
+        """Run a read on the session's connection: plain rows, none of the ORM's loading.
+
+        There is no autoflush on this path: a caller that changed a `Task` it loaded
+        flushes before reading it back (as `TaskService.update` does).
+        """
         connection = await self.session.connection()
         return await connection.execute(stmt, params)
 
