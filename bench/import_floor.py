@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.enums import PRIORITY_RANK
+from app.models.base import encode_tags
+
 
 def csv_fields(csv_path: Path) -> list[dict[str, Any]]:
     """Each row's non-empty cells by column, tags split (what the CSV reader yields)."""
@@ -32,16 +35,15 @@ def csv_fields(csv_path: Path) -> list[dict[str, Any]]:
 def time_database_load(db_path: Path, records: Sequence[dict[str, Any]]) -> float:
     """The product's bulk path in stdlib sqlite3: drop indexes, insert, rebuild, commit."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    rank = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
     params = [
         (
             r["title"],
             r.get("description"),
             r.get("status", "todo"),
-            rank[r.get("priority", "medium")],
+            PRIORITY_RANK[r.get("priority", "medium")],
             r.get("due_date"),
             None,  # projects left out: their look-ups would only add to the floor
-            f",{','.join(sorted(r['tags']))}," if "tags" in r else "",
+            encode_tags(sorted(r.get("tags", []))),
             now,
             now,
             None,

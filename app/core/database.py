@@ -214,7 +214,7 @@ def _sqlite_engine(
     }
     if begin is not None:
         options["pool_timeout"] = busy_timeout_ms / 1000
-    if begin is None:
+    else:
         # Reads never BEGIN, so there is nothing to roll back: skip those round trips.
         options["isolation_level"] = "AUTOCOMMIT"
         options["pool_reset_on_return"] = None
