@@ -40,7 +40,8 @@ from app.core.errors import (
     DatabaseUnavailableError,
     DatabaseUrlError,
 )
-from app.core.sqlite_driver import OneHopDBAPI
+from app.core.sqlite_driver import ONE_HOP_DRIVER
+from app.core.sqlite_driver import POINT_READ as POINT_READ  # for the DAL
 
 logger = logging.getLogger(__name__)
 
@@ -205,21 +206,24 @@ def _sqlite_engine(
     is a 503, like a lock. Readers never wait for a lock (WAL), so a reader waiting for a
     connection only means a busy server: it keeps SQLAlchemy's default 30 s.
     """
+    if url.get_driver_name() != "aiosqlite":  # e.g. `sqlite://`, the blocking driver
+        raise ArgumentError(f"not an async SQLite driver: {url.drivername}")
+    reader = begin is None
     options: dict[str, Any] = {
-        "connect_args": {"timeout": busy_timeout_ms / 1000},
-        # One round trip to aiosqlite's thread per statement instead of four.
-        "module": OneHopDBAPI(),
+        # A reader runs point reads on the event loop's thread (`app.core.sqlite_driver`).
+        "connect_args": {"timeout": busy_timeout_ms / 1000, "check_same_thread": not reader},
         "pool_size": pool_size,
         "max_overflow": 0,
     }
-    if begin is not None:
+    if not reader:
         options["pool_timeout"] = busy_timeout_ms / 1000
     else:
         # Reads never BEGIN, so there is nothing to roll back: skip those round trips.
         options["isolation_level"] = "AUTOCOMMIT"
         options["pool_reset_on_return"] = None
         options["skip_autocommit_rollback"] = True
-    engine = create_async_engine(url, **options)
+    # SQLAlchemy's aiosqlite dialect, one round trip to aiosqlite's thread per statement.
+    engine = create_async_engine(url.set(drivername=ONE_HOP_DRIVER), **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -234,7 +238,7 @@ def _sqlite_engine(
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
-    if begin is not None:
+    if not reader:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Any) -> None:

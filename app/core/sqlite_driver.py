@@ -1,4 +1,4 @@
-"""SQLAlchemy's aiosqlite adapter, with one thread hop per statement.
+"""SQLAlchemy's aiosqlite adapter: one thread hop per statement, none for a point read.
 
 aiosqlite runs every sqlite3 call on its connection's own thread. SQLAlchemy's adapter
 makes four such calls per statement (`cursor()`, `execute()`, `fetchall()`, `close()`),
@@ -7,6 +7,16 @@ on a busy machine those round trips cost more than the query. This adapter runs 
 whole statement (open a cursor, execute, fetch every row, close) as one function on
 that thread, and answers `rollback()`/`commit()` without a round trip when no
 transaction can be open (sqlite3 itself sends nothing then, but only after the trip).
+
+A *point read* (a statement run with the execution option `POINT_READ`, such as a
+look-up by primary key) makes no trip at all: on a connection opened with
+`check_same_thread=False` it runs on the calling thread, the event loop's. It takes
+microseconds, less than the trip it saves; anything that may scan stays on the thread.
+SQLAlchemy never has two statements of one connection in flight (a cancelled caller
+gets its CancelledError only once its statement is over), and SQLite serialises calls
+on a connection anyway (`sqlite3.threadsafety == 3`).
+
+The dialect `OneHopDialect` (URLs `sqlite+onehop://`) puts it all together.
 
 Everything else is SQLAlchemy's adapter unchanged: streaming (server-side) cursors,
 error translation, and `driver_connection`, still the `aiosqlite.Connection`.
@@ -22,14 +32,19 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
     AsyncAdapt_aiosqlite_ss_cursor,
+    SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+POINT_READ = "point_read"
+"""Execution option: this read is a bounded index look-up, cheap enough to run inline."""
 
 # What one statement leaves behind: description, rows, rowcount, lastrowid, and whether
 # a transaction is open afterwards.
@@ -62,7 +77,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     lastrowid of the last statement are kept here, as the buffered adapter did anyway.
     """
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "point_read")
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         # Not the parent's __init__: that opens a driver cursor (a round trip).
@@ -75,6 +90,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._arraysize = 1
+        # Set per statement by `OneHopDialect.do_execute`.
+        self.point_read = False
 
     @property
     def description(self) -> Any:
@@ -114,12 +131,20 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         # it still runs), a transaction may be open: a rollback must then really be sent.
         connection.in_transaction = True
         try:
-            outcome = await_(self._run_async(operation, parameters, many))
+            inline = self.point_read and connection.inline_allowed
+            run = self._run_inline if inline else self._run_async
+            outcome = await_(run(operation, parameters, many))
         except Exception as error:
             connection._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
         self._rows = collections.deque(rows)
         connection.in_transaction = in_transaction
+
+    async def _run_inline(self, operation: str, parameters: Any, many: bool) -> _Outcome:
+        # Awaited like any statement (SQLAlchemy's async layer requires an await), but run
+        # here, on the caller's thread.
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return _run_statement(driver._conn, operation, parameters, many)
 
     async def _run_async(self, operation: str, parameters: Any, many: bool) -> _Outcome:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
@@ -168,13 +193,15 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     `driver_connection` sets only that one).
     """
 
-    __slots__ = ("in_transaction",)
+    __slots__ = ("in_transaction", "inline_allowed")
     _cursor_cls = OneHopCursor
     _ss_cursor_cls = OneHopStreamingCursor
 
-    def __init__(self, dbapi: Any, connection: Any) -> None:
+    def __init__(self, dbapi: Any, connection: Any, *, inline_allowed: bool = False) -> None:
         super().__init__(dbapi, connection)
         self.in_transaction = False
+        # Only a connection opened with `check_same_thread=False` runs point reads inline.
+        self.inline_allowed = inline_allowed
 
     def rollback(self) -> None:
         """Roll back, without a round trip when no transaction is open."""
@@ -210,4 +237,26 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         """Open an aiosqlite connection and wrap it in the one-hop adapter."""
         adapted = super().connect(*arg, **kw)
-        return OneHopConnection(self, adapted._connection)
+        inline_allowed = kw.get("check_same_thread") is False
+        return OneHopConnection(self, adapted._connection, inline_allowed=inline_allowed)
+
+
+class OneHopDialect(SQLiteDialect_aiosqlite):
+    """SQLAlchemy's aiosqlite dialect on the one-hop adapter; URLs say `sqlite+onehop`."""
+
+    supports_statement_cache = True
+
+    @classmethod
+    def import_dbapi(cls) -> OneHopDBAPI:
+        """The one-hop adapter in place of SQLAlchemy's."""
+        return OneHopDBAPI()
+
+    def do_execute(self, cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
+        """Run one statement, telling the cursor whether it is a `POINT_READ`."""
+        if context is not None:
+            cursor.point_read = context.execution_options.get(POINT_READ, False)
+        cursor.execute(statement, parameters)
+
+
+ONE_HOP_DRIVER = "sqlite+onehop"
+registry.register("sqlite.onehop", __name__, OneHopDialect.__name__)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from app.core.database import POINT_READ
 from app.core.enums import CLOSED_STATUSES, PRIORITY_RANK, SortField, SortOrder
 from app.dal.project import name_key
 from app.models import Project, Task
@@ -296,7 +297,10 @@ def _read_select() -> Select[Any]:
 
 # One statement object for every call: SQLAlchemy memoises its cache key, so the hot
 # `GET /tasks/{id}` skips building and hashing the statement (about half its ORM cost).
-_GET_BY_ID = _read_select().where(Task.id == bindparam("task_id"))
+# A primary-key look-up: cheap enough for SQLite's reader to run without a thread hop.
+_GET_BY_ID = (
+    _read_select().where(Task.id == bindparam("task_id")).execution_options(**{POINT_READ: True})
+)
 _INSERT_RETURNING_ID = insert(TASKS).returning(TASKS.c.id)
 
 

@@ -19,9 +19,10 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app.core.database import Database
+from app.core.database import POINT_READ, Database
 from app.core.errors import DatabaseBusyError
 from app.core.sqlite_driver import OneHopConnection, OneHopDBAPI
+from app.dal.task import TaskRepository
 from tests.conftest import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite only: the aiosqlite adapter")
@@ -183,3 +184,70 @@ async def test_readers_queue_on_a_fixed_pool(tmp_path: Path) -> None:
         assert len(connects) == 2  # never more than the pool, none closed and reopened
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'point.db'}")
+    async with db.session() as session:
+        await session.execute(text("CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT)"))
+        await session.execute(text("INSERT INTO probe VALUES (1, 'one')"))
+    yield db
+    await db.dispose()
+
+
+POINT_READ_SQL = text("SELECT id, name FROM probe WHERE id = :id").execution_options(
+    **{POINT_READ: True}
+)
+
+
+async def test_a_point_read_on_a_reader_runs_without_a_hop(
+    database: Database, hops: list[str]
+) -> None:
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))  # the connection is open
+        hops.clear()
+        assert (await session.execute(POINT_READ_SQL, {"id": 1})).all() == [(1, "one")]
+        assert (await session.execute(POINT_READ_SQL, {"id": 2})).all() == []
+        assert hops == []
+        await session.execute(text("SELECT id FROM probe"))  # not marked: it may scan
+        assert hops == ["_run_statement"]
+
+
+async def test_a_point_read_on_the_writer_keeps_its_hop(
+    database: Database, hops: list[str]
+) -> None:
+    async with database.session(write=True) as session:
+        await session.execute(text("UPDATE probe SET name = 'uno' WHERE id = 1"))
+        hops.clear()
+        # The writer's connection is bound to its thread; the read sees the open write.
+        assert (await session.execute(POINT_READ_SQL, {"id": 1})).all() == [(1, "uno")]
+        assert hops == ["_run_statement"]
+
+
+async def test_an_inline_point_read_fails_like_any_statement(database: Database) -> None:
+    missing = text("SELECT id FROM nowhere WHERE id = 1").execution_options(**{POINT_READ: True})
+    with pytest.raises(OperationalError, match="no such table"):
+        async with database.session(write=False) as session:
+            await session.execute(missing)
+
+
+async def test_the_task_repository_reads_one_task_without_a_hop(
+    database: Database, hops: list[str]
+) -> None:
+    await database.create_all()
+    async with database.session() as session:
+        await session.execute(
+            text(
+                "INSERT INTO tasks (title, status, priority, tags, created_at, updated_at, "
+                "version) VALUES ('t', 'todo', 2, '', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', 1)"
+            )
+        )
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))  # the connection is open
+        hops.clear()
+        row = await TaskRepository(session).get(1)
+        assert row is not None
+        assert row.title == "t"
+        assert hops == []
