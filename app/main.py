@@ -1,5 +1,6 @@
 """The FastAPI application factory: wiring only, no rules."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +23,15 @@ API_VERSION = "1.0.0"
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app; the database engine is created on startup, not at import."""
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, freeze_gc: bool = False
+) -> FastAPI:
+    """Build the app; the database engine is created on startup, not at import.
+
+    `freeze_gc`: once started, move every object made so far (modules, the app, the
+    engines) out of the cyclic GC's sight with `gc.freeze()`, for a process that serves
+    this one app until it exits.
+    """
     settings = settings or get_settings()
     configure_logging()
 
@@ -39,6 +47,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if owned:  # an injected database is set up and disposed of by its owner
             await db.create_all()
         logger.info("app.started", extra={"engine": db.backend})
+        if freeze_gc:
+            # They live as long as the process; without this every full collection walks
+            # them all again (≈ 0.1 s each, several times a minute under load).
+            gc.freeze()
         try:
             yield
         finally:
@@ -69,3 +81,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     install_docs(app)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `app-cli serve` runs it, one per worker process (see `freeze_gc`)."""
+    return create_app(freeze_gc=True)

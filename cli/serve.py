@@ -10,7 +10,7 @@ import typer
 
 from cli.errors import exit_code_for, hint_for
 from cli.output import fail
-from cli.runtime import PYTHON_GC_THRESHOLD, state
+from cli.runtime import SERVER_GC_THRESHOLD, state
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
@@ -46,11 +46,11 @@ def serve(
     except AppError as error:
         raise fail(error.message, hint_for(error), exit_code_for(error)) from None
     configure_logging()
-    gc.set_threshold(*PYTHON_GC_THRESHOLD)  # a long-lived server: Python's default GC
+    gc.set_threshold(*SERVER_GC_THRESHOLD)
     # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:create_served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

@@ -313,14 +313,14 @@ def test_cli_and_api_see_each_others_writes(runner, committed_database_url):
 # --- garbage collection ----------------------------------------------------------------------
 
 
-def test_serve_runs_the_server_with_pythons_own_gc_thresholds(runner, tmp_path, monkeypatch):
+def test_serve_runs_the_server_with_its_own_gc_thresholds(runner, tmp_path, monkeypatch):
     import gc
     import signal
 
     import uvicorn
 
     from app.core import logging as app_logging
-    from cli.runtime import ONE_SHOT_GC_THRESHOLD, PYTHON_GC_THRESHOLD
+    from cli.runtime import ONE_SHOT_GC_THRESHOLD, PYTHON_GC_THRESHOLD, SERVER_GC_THRESHOLD
 
     seen: list[tuple[int, int, int]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
@@ -335,5 +335,5 @@ def test_serve_runs_the_server_with_pythons_own_gc_thresholds(runner, tmp_path, 
         gc.set_threshold(*PYTHON_GC_THRESHOLD)
 
     assert result.exit_code == 0, result.output
-    assert seen == [PYTHON_GC_THRESHOLD]
-    assert ONE_SHOT_GC_THRESHOLD != PYTHON_GC_THRESHOLD
+    assert seen == [SERVER_GC_THRESHOLD]
+    assert ONE_SHOT_GC_THRESHOLD != SERVER_GC_THRESHOLD
