@@ -49,7 +49,7 @@ def create_app(
         logger.info("app.started", extra={"engine": db.backend})
         if freeze_gc:
             # They live as long as the process; without this every full collection walks
-            # them all again (≈ 0.1 s each, several times a minute under load).
+            # them all again (≈ 0.1 s each, every second or two under load).
             gc.freeze()
         try:
             yield
@@ -70,7 +70,8 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
         # FastAPI's native OpenTelemetry stays off: this app configures no OpenTelemetry
         # provider (its JSON logs are its telemetry), and while on, every request looks
-        # the providers up again, ≈ 10 % of a GET's CPU.
+        # the providers up again (≈ 2 % of a GET's instructions, ≈ 7 % of the event
+        # loop's samples under load).
         telemetry=NO_TELEMETRY,
     )
     install_error_handlers(app)

@@ -4,7 +4,6 @@ Typer has no native async, so each command is a plain function that calls `run()
 with a coroutine factory; errors come back as messages on stderr and exit codes.
 """
 
-import gc
 import logging
 import os
 import sys
@@ -25,14 +24,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PYTHON_GC_THRESHOLD = gc.get_threshold()
-"""The interpreter's cyclic-GC thresholds, read before `cli.main.run` raises them."""
 ONE_SHOT_GC_THRESHOLD = (50_000, 20, 20)
 """Thresholds for a one-command process (see `cli.main.run`)."""
 SERVER_GC_THRESHOLD = (10_000, 10, 10)
 """Thresholds for `serve`: with the startup heap frozen (`app.main.create_served_app`),
 a collection walks only what requests made, and most of that is freed by reference
-counting first. Under wrk, GC time fell from ≈ 9 % to ≈ 2 % of a GET's CPU."""
+counting first. Under wrk (GET by id, 10 s) the GC took ≈ 1.7 s with Python's
+defaults (700, 10, 10) and no freeze, ≈ 0.16 s with both."""
 
 
 @dataclass(frozen=True, slots=True)

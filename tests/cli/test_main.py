@@ -320,7 +320,9 @@ def test_serve_runs_the_server_with_its_own_gc_thresholds(runner, tmp_path, monk
     import uvicorn
 
     from app.core import logging as app_logging
-    from cli.runtime import ONE_SHOT_GC_THRESHOLD, PYTHON_GC_THRESHOLD, SERVER_GC_THRESHOLD
+    from cli.runtime import ONE_SHOT_GC_THRESHOLD, SERVER_GC_THRESHOLD
+
+    thresholds = gc.get_threshold()
 
     seen: list[tuple[int, int, int]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
@@ -332,7 +334,7 @@ def test_serve_runs_the_server_with_its_own_gc_thresholds(runner, tmp_path, monk
     try:
         result = runner.invoke(app, ["serve", "--port", "8765"])
     finally:
-        gc.set_threshold(*PYTHON_GC_THRESHOLD)
+        gc.set_threshold(*thresholds)
 
     assert result.exit_code == 0, result.output
     assert seen == [SERVER_GC_THRESHOLD]
