@@ -21,16 +21,23 @@ logger = logging.getLogger(__name__)
 
 API_VERSION = "1.0.0"
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+SERVER_GC_THRESHOLD = (10_000, 10, 10)
+"""Cyclic-GC thresholds of a served app, its startup heap frozen: a collection walks only
+what requests made, most of it already freed by reference counting. Under wrk (GET by
+id, 10 s) the GC took ≈ 1.7 s with Python's defaults (700, 10, 10) and no freeze,
+≈ 0.16 s with both."""
 
 
 def create_app(
-    settings: Settings | None = None, database: Database | None = None, *, freeze_gc: bool = False
+    settings: Settings | None = None, database: Database | None = None, *, server_gc: bool = False
 ) -> FastAPI:
     """Build the app; the database engine is created on startup, not at import.
 
-    `freeze_gc`: once started, move every object made so far (modules, the app, the
-    engines) out of the cyclic GC's sight with `gc.freeze()`, for a process that serves
-    this one app until it exits.
+    `server_gc`, for a process that serves this one app until it exits: once started,
+    collect what startup left over, move every object made so far (modules, the app,
+    the engines) out of the cyclic GC's sight with `gc.freeze()`, and collect every
+    `SERVER_GC_THRESHOLD` allocations. Set in the serving process itself, as uvicorn's
+    workers are fresh interpreters.
     """
     settings = settings or get_settings()
     configure_logging()
@@ -47,10 +54,12 @@ def create_app(
         if owned:  # an injected database is set up and disposed of by its owner
             await db.create_all()
         logger.info("app.started", extra={"engine": db.backend})
-        if freeze_gc:
+        if server_gc:
             # They live as long as the process; without this every full collection walks
             # them all again (≈ 0.1 s each, every second or two under load).
+            gc.collect()
             gc.freeze()
+            gc.set_threshold(*SERVER_GC_THRESHOLD)
         try:
             yield
         finally:
@@ -85,5 +94,5 @@ def create_app(
 
 
 def create_served_app() -> FastAPI:
-    """The app as `app-cli serve` runs it, one per worker process (see `freeze_gc`)."""
-    return create_app(freeze_gc=True)
+    """The app as `app-cli serve` runs it, one per worker process (see `server_gc`)."""
+    return create_app(server_gc=True)

@@ -26,11 +26,6 @@ T = TypeVar("T")
 
 ONE_SHOT_GC_THRESHOLD = (50_000, 20, 20)
 """Thresholds for a one-command process (see `cli.main.run`)."""
-SERVER_GC_THRESHOLD = (10_000, 10, 10)
-"""Thresholds for `serve`: with the startup heap frozen (`app.main.create_served_app`),
-a collection walks only what requests made, and most of that is freed by reference
-counting first. Under wrk (GET by id, 10 s) the GC took ≈ 1.7 s with Python's
-defaults (700, 10, 10) and no freeze, ≈ 0.16 s with both."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
 """`app-cli serve`: run the HTTP API with uvicorn."""
 
-import gc
 import os
 import signal
 from types import FrameType
@@ -10,7 +9,7 @@ import typer
 
 from cli.errors import exit_code_for, hint_for
 from cli.output import fail
-from cli.runtime import SERVER_GC_THRESHOLD, state
+from cli.runtime import state
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
@@ -46,9 +45,9 @@ def serve(
     except AppError as error:
         raise fail(error.message, hint_for(error), exit_code_for(error)) from None
     configure_logging()
-    gc.set_threshold(*SERVER_GC_THRESHOLD)
     # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    # Each worker sets its own GC up once started (`create_served_app`).
     uvicorn.run(
         "app.main:create_served_app",
         factory=True,

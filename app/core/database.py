@@ -209,9 +209,11 @@ def _sqlite_engine(
     if url.get_driver_name() != "aiosqlite":  # e.g. `sqlite://`, the blocking driver
         raise ArgumentError(f"not an async SQLite driver: {url.drivername}")
     reader = begin is None
+    connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000}
+    if reader:  # point reads on the event loop's thread (see app.core.sqlite_driver)
+        connect_args["inline_point_reads"] = True
     options: dict[str, Any] = {
-        # A reader runs point reads on the event loop's thread (`app.core.sqlite_driver`).
-        "connect_args": {"timeout": busy_timeout_ms / 1000, "check_same_thread": not reader},
+        "connect_args": connect_args,
         "pool_size": pool_size,
         "max_overflow": 0,
     }

@@ -9,12 +9,16 @@ that thread, and answers `rollback()`/`commit()` without a round trip when no
 transaction can be open (sqlite3 itself sends nothing then, but only after the trip).
 
 A *point read* (a statement run with the execution option `POINT_READ`, such as a
-look-up by primary key) makes no trip at all: on a connection opened with
-`check_same_thread=False` it runs on the calling thread, the event loop's. It takes
-microseconds, less than the trip it saves; anything that may scan stays on the thread.
-SQLAlchemy never has two statements of one connection in flight (a cancelled caller
-gets its CancelledError only once its statement is over), and SQLite serialises calls
-on a connection anyway (`sqlite3.threadsafety == 3`).
+look-up by primary key) makes no trip at all on a connection opened with the connect
+argument `inline_point_reads=True`: it runs on the calling thread, the event loop's.
+It takes microseconds, less than the trip it saves; anything that may scan stays on
+the thread. The price: while SQLite itself waits (for a lock other processes hold, as
+during WAL recovery or a checkpoint's restart, or for slow storage), the whole event
+loop waits with it, up to the busy timeout. A WAL reader almost never waits, hence
+the choice; a writer never runs inline. SQLAlchemy never has two statements of one
+connection in flight (cancelling a caller mid-statement discards the connection, and
+that close waits for the statement), and SQLite serialises calls on a connection anyway
+(`sqlite3.threadsafety == 3`).
 
 The dialect `OneHopDialect` (URLs `sqlite+onehop://`) puts it all together.
 
@@ -118,7 +122,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._arraysize = value
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
-        """Run one statement (one round trip) and buffer its rows."""
+        """Run one statement (one round trip, none for a point read) and buffer its rows."""
         self._run(operation, parameters, many=False)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
@@ -144,6 +148,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         # Awaited like any statement (SQLAlchemy's async layer requires an await), but run
         # here, on the caller's thread.
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        if not driver._running:  # as aiosqlite refuses a stopped connection's calls
+            raise ValueError("Connection closed")
         return _run_statement(driver._conn, operation, parameters, many)
 
     async def _run_async(self, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -200,7 +206,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def __init__(self, dbapi: Any, connection: Any, *, inline_allowed: bool = False) -> None:
         super().__init__(dbapi, connection)
         self.in_transaction = False
-        # Only a connection opened with `check_same_thread=False` runs point reads inline.
+        # Only a connection opened with `inline_point_reads=True` runs point reads inline.
         self.inline_allowed = inline_allowed
 
     def rollback(self) -> None:
@@ -229,15 +235,21 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """The DBAPI module to pass as `create_async_engine(..., module=OneHopDBAPI())`."""
+    """The DBAPI module of `OneHopDialect` (an engine on a `sqlite+onehop://` URL)."""
 
     def __init__(self) -> None:
         super().__init__(aiosqlite, sqlite3)
 
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        """Open an aiosqlite connection and wrap it in the one-hop adapter."""
+        """Open an aiosqlite connection and wrap it in the one-hop adapter.
+
+        `inline_point_reads=True` (ours, not sqlite3's) lets point reads run on the
+        caller's thread, so the sqlite3 connection is opened for use from any thread.
+        """
+        inline_allowed = bool(kw.pop("inline_point_reads", False))
+        if inline_allowed:
+            kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
-        inline_allowed = kw.get("check_same_thread") is False
         return OneHopConnection(self, adapted._connection, inline_allowed=inline_allowed)
 
 
@@ -252,8 +264,8 @@ class OneHopDialect(SQLiteDialect_aiosqlite):
         return OneHopDBAPI()
 
     def do_execute(self, cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
-        """Run one statement, telling the cursor whether it is a `POINT_READ`."""
-        if context is not None:
+        """Run one statement, telling a buffered cursor whether it is a `POINT_READ`."""
+        if context is not None and isinstance(cursor, OneHopCursor):
             cursor.point_read = context.execution_options.get(POINT_READ, False)
         cursor.execute(statement, parameters)
 

@@ -313,29 +313,26 @@ def test_cli_and_api_see_each_others_writes(runner, committed_database_url):
 # --- garbage collection ----------------------------------------------------------------------
 
 
-def test_serve_runs_the_server_with_its_own_gc_thresholds(runner, tmp_path, monkeypatch):
-    import gc
+def test_serve_runs_the_served_app_factory(runner, tmp_path, monkeypatch):
     import signal
 
     import uvicorn
 
     from app.core import logging as app_logging
-    from cli.runtime import ONE_SHOT_GC_THRESHOLD, SERVER_GC_THRESHOLD
 
-    thresholds = gc.get_threshold()
-
-    seen: list[tuple[int, int, int]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     # Keep this test process's logging and SIGTERM handling as they are.
     monkeypatch.setattr(app_logging, "configure_logging", lambda *_a, **_k: None)
     monkeypatch.setattr(signal, "signal", lambda *_a: None)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
-    gc.set_threshold(*ONE_SHOT_GC_THRESHOLD)  # as `cli.main.run` leaves it for a command
-    try:
-        result = runner.invoke(app, ["serve", "--port", "8765"])
-    finally:
-        gc.set_threshold(*thresholds)
+
+    result = runner.invoke(app, ["serve", "--port", "8765", "--workers", "2"])
 
     assert result.exit_code == 0, result.output
-    assert seen == [SERVER_GC_THRESHOLD]
-    assert ONE_SHOT_GC_THRESHOLD != SERVER_GC_THRESHOLD
+    [(args, kwargs)] = calls
+    # The factory each worker calls: it tunes that worker's own GC (tests/api/test_app_factory.py).
+    assert args == ("app.main:create_served_app",)
+    assert kwargs["factory"] is True
+    assert kwargs["workers"] == 2
+    assert kwargs["port"] == 8765

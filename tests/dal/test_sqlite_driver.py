@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core.database import POINT_READ, Database
 from app.core.errors import DatabaseBusyError
-from app.core.sqlite_driver import OneHopConnection, OneHopDBAPI
+from app.core.sqlite_driver import ONE_HOP_DRIVER, OneHopConnection
 from app.dal.task import TaskRepository
 from tests.conftest import ON_POSTGRES
 
@@ -30,8 +30,7 @@ pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite only: the aiosqlite 
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}"
-    eng = create_async_engine(url, module=OneHopDBAPI())
+    eng = create_async_engine(f"{ONE_HOP_DRIVER}:///{tmp_path / 'driver.db'}")
     async with eng.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
     yield eng
@@ -225,11 +224,16 @@ async def test_a_point_read_on_the_writer_keeps_its_hop(
         assert hops == ["_run_statement"]
 
 
-async def test_an_inline_point_read_fails_like_any_statement(database: Database) -> None:
+async def test_an_inline_point_read_fails_like_any_statement(
+    database: Database, hops: list[str]
+) -> None:
     missing = text("SELECT id FROM nowhere WHERE id = 1").execution_options(**{POINT_READ: True})
-    with pytest.raises(OperationalError, match="no such table"):
-        async with database.session(write=False) as session:
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))  # the connection is open
+        hops.clear()
+        with pytest.raises(OperationalError, match="no such table"):
             await session.execute(missing)
+    assert hops == []  # it failed inline, and was reported as the driver's error
 
 
 async def test_the_task_repository_reads_one_task_without_a_hop(
@@ -251,3 +255,9 @@ async def test_the_task_repository_reads_one_task_without_a_hop(
         assert row is not None
         assert row.title == "t"
         assert hops == []
+
+
+async def test_a_point_read_streams_like_any_read(database: Database) -> None:
+    async with database.read_engine.connect() as conn:
+        result = await conn.stream(POINT_READ_SQL, {"id": 1})
+        assert [tuple(row) async for row in result] == [(1, "one")]
