@@ -172,6 +172,26 @@ async def test_indexes_rebuilt_after_a_bulk_load_serve_the_sorts(db: Database) -
         assert await titles(repo, sort="title", order="desc") == ["c", "b", "a"]
 
 
+async def test_analyze_gives_the_planner_statistics_on_every_index(db: Database) -> None:
+    async with db.session() as session:
+        repo = TaskRepository(session)
+        await repo.add_many([row(f"task {i}") for i in range(50)], return_ids=False)
+        await repo.analyze()
+
+    async with db.session(write=False) as session:
+        connection = await session.connection()
+        if db.backend == "sqlite":
+            result = await connection.exec_driver_sql("SELECT idx, stat FROM sqlite_stat1")
+            stats = {idx: stat for idx, stat in result.all() if idx}
+            assert set(stats) >= await index_names(session)
+            assert all(stat.split()[0] == "50" for stat in stats.values())
+        else:
+            result = await connection.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE relname = 'tasks'"
+            )
+            assert result.scalar_one() == 50
+
+
 async def test_version_increments_on_every_flush_with_a_change(db: Database) -> None:
     async with db.session() as session:
         repo = TaskRepository(session)
