@@ -4,6 +4,7 @@ Every dependency is `async def`, even when it awaits nothing: FastAPI runs plain
 dependencies in a thread pool, a thread hand-off per dependency per request.
 """
 
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -81,9 +82,8 @@ def etag(version: int) -> str:
 # RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
 _ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
 IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
-# Versions start at 1: a tag this API never issued stands for a version no resource has, so
-# the service answers 404 or 412 in the usual order (existence first).
-UNMATCHABLE_VERSION = 0
+_LISTED_TAG = re.compile(r'(W/)?"([^"]*)"')  # each tag of a header that matched the pattern
+_ISSUED_VERSION = re.compile(r"[1-9][0-9]*")  # what this API's tags hold: a version, from 1
 
 
 async def parse_if_match(
@@ -97,15 +97,20 @@ async def parse_if_match(
         # Optional, but never null: the header is absent or holds a string.
         WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN, "examples": ['"1"']}),
     ] = None,
-) -> int | None:
-    """The version the caller expects, from `If-Match` (None when absent or `*`)."""
+) -> frozenset[int] | None:
+    """The versions the caller accepts, from `If-Match` (None when absent or `*`).
+
+    RFC 9110 §13.1.1: the condition holds if the current ETag matches any listed tag by
+    strong comparison, so a weak tag (`W/"3"`) or one this API never issued matches
+    nothing; when none is left the set is empty and the change fails (412, or 404 first).
+    """
     if if_match is None or if_match.strip() == "*":
         return None
-    for tag in if_match.split(","):
-        value = tag.strip().removeprefix("W/").strip('"')
-        if value.isdigit():
-            return int(value)
-    return UNMATCHABLE_VERSION
+    return frozenset(
+        int(tag[2])
+        for tag in _LISTED_TAG.finditer(if_match)
+        if not tag[1] and _ISSUED_VERSION.fullmatch(tag[2])
+    )
 
 
-IfMatch = Annotated[int | None, Depends(parse_if_match)]
+IfMatch = Annotated[frozenset[int] | None, Depends(parse_if_match)]

@@ -1,6 +1,6 @@
 """Task business rules: creation, status transitions, updates, listing and deletion."""
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence, Set
 from datetime import datetime
 from typing import Any, Self
 
@@ -175,13 +175,16 @@ class TaskService:
             after = Keyset(value=getattr(last, _sort_attr(filters.sort)), id=last.id)
 
     async def update(
-        self, task_id: int, update: TaskUpdate, expected_version: int | None = None
+        self, task_id: int, update: TaskUpdate, expected_versions: Set[int] | None = None
     ) -> TaskRead:
-        """Apply a partial update, status change included; bumps `version` if anything changed."""
+        """Apply a partial update, status change included; bumps `version` if anything changed.
+
+        `expected_versions`: refuse (`StaleVersionError`) unless the task is at one of them.
+        """
         task = await self.tasks.get_for_update(task_id) if 0 < task_id <= MAX_ID else None
         if task is None:
             raise TaskNotFoundError(task_id)
-        if expected_version is not None and task.version != expected_version:
+        if expected_versions is not None and task.version not in expected_versions:
             raise StaleVersionError(task_id, task.version)
         changes = update.changes()
         now = self.clock()
@@ -201,17 +204,17 @@ class TaskService:
         return await self._read(task_id)
 
     async def change_status(
-        self, task_id: int, status: TaskStatus, expected_version: int | None = None
+        self, task_id: int, status: TaskStatus, expected_versions: Set[int] | None = None
     ) -> TaskRead:
         """Move a task to `status` (start, done, cancel, reopen)."""
-        return await self.update(task_id, TaskUpdate(status=status), expected_version)
+        return await self.update(task_id, TaskUpdate(status=status), expected_versions)
 
-    async def delete(self, task_id: int, expected_version: int | None = None) -> None:
-        """Delete a task."""
+    async def delete(self, task_id: int, expected_versions: Set[int] | None = None) -> None:
+        """Delete a task (only at one of `expected_versions`, when given)."""
         task = await self.tasks.get_for_update(task_id) if 0 < task_id <= MAX_ID else None
         if task is None:
             raise TaskNotFoundError(task_id)
-        if expected_version is not None and task.version != expected_version:
+        if expected_versions is not None and task.version not in expected_versions:
             raise StaleVersionError(task_id, task.version)
         await self.tasks.delete(task)
 

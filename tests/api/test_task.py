@@ -261,6 +261,34 @@ async def test_if_match_star_matches_any_version(client: httpx.AsyncClient) -> N
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("if_match", ['"2"', '"0", "2"', '"2", "0"', '"1",\t"2"', 'W/"1", "2"'])
+async def test_if_match_holds_when_any_listed_tag_is_current(
+    client: httpx.AsyncClient, if_match: str
+) -> None:
+    task = await create_task(client)
+    assert (await patch(client, task["id"], title="Second")).status_code == 200
+
+    response = await patch(client, task["id"], if_match=if_match, title="Mine")
+
+    assert response.status_code == 200
+    assert response.json()["version"] == 3
+
+
+@pytest.mark.parametrize("if_match", ['W/"2"', '"02"', '"2.0"', '"1", "3"', '"a,2"'])
+async def test_if_match_compares_tags_strongly_and_exactly(
+    client: httpx.AsyncClient, if_match: str
+) -> None:
+    task = await create_task(client)
+    assert (await patch(client, task["id"], title="Second")).status_code == 200
+
+    patched = await patch(client, task["id"], if_match=if_match, title="Mine")
+    deleted = await client.delete(task_url(task["id"]), headers={"If-Match": if_match})
+
+    assert_problem(patched, 412, "/problems/precondition-failed")
+    assert_problem(deleted, 412, "/problems/precondition-failed")
+    assert (await get_task(client, task["id"]))["title"] == "Second"
+
+
 # --- status transitions ----------------------------------------------------------------------
 
 

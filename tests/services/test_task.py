@@ -342,24 +342,26 @@ async def test_update_to_unknown_project_is_refused() -> None:
     tasks.flush.assert_not_awaited()
 
 
-@pytest.mark.parametrize("expected_version", [None, 3])
-async def test_update_with_current_or_no_expected_version(expected_version: int | None) -> None:
+@pytest.mark.parametrize("expected_versions", [None, {3}, {2, 3}])
+async def test_update_with_current_or_no_expected_version(
+    expected_versions: set[int] | None,
+) -> None:
     task = stored_task(version=3)
     service, tasks, _ = make_service(task)
 
-    result = await service.update(1, TaskUpdate(title="New"), expected_version=expected_version)
+    result = await service.update(1, TaskUpdate(title="New"), expected_versions=expected_versions)
 
     assert result.title == "New"
     tasks.flush.assert_awaited_once()
 
 
-@pytest.mark.parametrize("expected_version", [1, 2, 4])
-async def test_update_with_stale_version_is_refused(expected_version: int) -> None:
+@pytest.mark.parametrize("expected_versions", [{1}, {2, 4}, set()])
+async def test_update_with_stale_version_is_refused(expected_versions: set[int]) -> None:
     task = stored_task(version=3)
     service, tasks, _ = make_service(task)
 
     with pytest.raises(StaleVersionError) as caught:
-        await service.update(1, TaskUpdate(title="New"), expected_version=expected_version)
+        await service.update(1, TaskUpdate(title="New"), expected_versions=expected_versions)
 
     assert isinstance(caught.value, PreconditionFailedError)
     assert "version 3" in caught.value.message
@@ -371,7 +373,7 @@ async def test_change_status_checks_expected_version() -> None:
     service, tasks, _ = make_service(stored_task(version=2))
 
     with pytest.raises(StaleVersionError):
-        await service.change_status(1, TaskStatus.DONE, expected_version=1)
+        await service.change_status(1, TaskStatus.DONE, expected_versions={1})
     tasks.flush.assert_not_awaited()
 
 
@@ -409,22 +411,22 @@ async def test_get_unknown_task_is_not_found() -> None:
     assert caught.value.task_id == 9
 
 
-@pytest.mark.parametrize("expected_version", [None, 3])
-async def test_delete(expected_version: int | None) -> None:
+@pytest.mark.parametrize("expected_versions", [None, {3}, {2, 3}])
+async def test_delete(expected_versions: set[int] | None) -> None:
     task = stored_task(version=3)
     service, tasks, _ = make_service(task)
 
-    await service.delete(1, expected_version=expected_version)
+    await service.delete(1, expected_versions=expected_versions)
 
     tasks.delete.assert_awaited_once_with(task)
 
 
-@pytest.mark.parametrize("expected_version", [1, 2, 4])
-async def test_delete_with_stale_version_is_refused(expected_version: int) -> None:
+@pytest.mark.parametrize("expected_versions", [{1}, {2, 4}, set()])
+async def test_delete_with_stale_version_is_refused(expected_versions: set[int]) -> None:
     service, tasks, _ = make_service(stored_task(version=3))
 
     with pytest.raises(StaleVersionError):
-        await service.delete(1, expected_version=expected_version)
+        await service.delete(1, expected_versions=expected_versions)
     tasks.delete.assert_not_awaited()
 
 
