@@ -176,7 +176,8 @@ class TaskQuery(TaskFilters):
     limit: int = Field(
         default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX, description="Page size, 1-200."
     )
-    cursor: Annotated[str, StringConstraints(max_length=1024)] | None = Field(
+    # No length limit here: a cursor too long to be one is refused as invalid (400).
+    cursor: str | None = Field(
         default=None, description="Opaque `next_cursor` of the previous page."
     )
 

@@ -10,8 +10,13 @@ from typing import Any
 from app.core.enums import Priority, SortField
 from app.core.errors import BadRequestError
 from app.core.ids import MAX_ID
+from app.dal.project import name_key
 from app.dal.task import Keyset
 from app.schemas.task import TaskFilters
+
+MAX_CURSOR_LENGTH = 4096
+"""Longer than any cursor this module makes (a 200-character title of control characters,
+each escaped in six bytes, comes to about 1,700); anything longer is refused unread."""
 
 
 class InvalidCursorError(BadRequestError):
@@ -22,7 +27,18 @@ class InvalidCursorError(BadRequestError):
 
 
 def _fingerprint(filters: TaskFilters) -> str:
-    return hashlib.sha256(filters.model_dump_json().encode()).hexdigest()[:16]
+    """A digest of what `filters` select, the same however they were written.
+
+    Statuses and priorities are alternatives (their order and repeats do not matter),
+    and a project is named ignoring case; tags come normalised already.
+    """
+    selection = filters.model_dump(mode="json")
+    selection["status"] = sorted(set(selection["status"]))
+    selection["priority"] = sorted(set(selection["priority"]))
+    if filters.project is not None:
+        selection["project"] = name_key(filters.project)
+    canonical = json.dumps(selection, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def _dump_value(sort: SortField, value: Any) -> Any:
@@ -57,13 +73,16 @@ def _load_value(sort: SortField, raw: Any) -> Any:
 def encode_cursor(filters: TaskFilters, sort_value: Any, task_id: int) -> str:
     """The cursor that resumes `filters` after the row (`sort_value`, `task_id`)."""
     payload = {"f": _fingerprint(filters), "v": _dump_value(filters.sort, sort_value), "i": task_id}
-    raw = json.dumps(payload, separators=(",", ":")).encode()
+    # Non-ASCII as UTF-8, not `\\uXXXX`: a long title in any script keeps the cursor short.
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, filters: TaskFilters) -> Keyset:
     """The keyset a cursor stands for; `InvalidCursorError` if it does not fit `filters`."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("longer than any cursor this API makes")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
         if not isinstance(payload, dict) or payload.get("f") != _fingerprint(filters):
@@ -79,6 +98,7 @@ def decode_cursor(cursor: str, filters: TaskFilters) -> Keyset:
         TypeError,
         KeyError,
         OverflowError,
+        RecursionError,  # JSON nested too deep
         binascii.Error,
         UnicodeDecodeError,
     ) as exc:

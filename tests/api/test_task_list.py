@@ -332,6 +332,17 @@ async def test_walking_a_filtered_list_returns_only_matches_once(
     assert len(expected) == len(set(expected)) > 4
 
 
+@pytest.mark.parametrize("char", ["я", "語", "😀"])
+async def test_walking_long_titles_in_any_script_by_title(
+    client: httpx.AsyncClient, char: str
+) -> None:
+    ids = await create_tasks(client, *[task_payload(title=char * (200 - n)) for n in range(3)])
+
+    walked = await walk(client, 1, sort="title", order="desc")
+
+    assert [t["id"] for t in walked] == ids
+
+
 async def test_limit_bounds(client: httpx.AsyncClient) -> None:
     await create_tasks(client, *[task_payload() for _ in range(3)])
 
@@ -379,6 +390,7 @@ async def test_bad_query_value_is_422(
         base64.urlsafe_b64encode(b"not json at all").decode(),
         base64.urlsafe_b64encode(b"\xff\xfe\x00junk").decode(),
         "%%%",
+        "a" * 5000,
     ],
 )
 async def test_forged_cursor_is_400(client: httpx.AsyncClient, cursor: str) -> None:

@@ -12,7 +12,12 @@ from app.core.enums import Priority, SortField, SortOrder
 from app.core.errors import BadRequestError
 from app.dal.task import Keyset
 from app.schemas.task import TaskFilters
-from app.services.cursor import InvalidCursorError, decode_cursor, encode_cursor
+from app.services.cursor import (
+    MAX_CURSOR_LENGTH,
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+)
 
 STAMP = datetime(2026, 1, 15, 12, 30, 45, 123456, tzinfo=UTC)
 
@@ -77,6 +82,36 @@ def test_cursor_is_bound_to_equal_filters_not_the_same_object() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "rewritten"),
+    [
+        ({"status": ["todo", "done"]}, {"status": ["done", "todo", "done"]}),
+        ({"priority": ["high", "low"]}, {"priority": ["low", "high"]}),
+        ({"project": "Work"}, {"project": "wORK"}),
+        ({"project": "Straße"}, {"project": "STRASSE"}),
+    ],
+)
+def test_cursor_fits_the_same_filters_written_another_way(
+    written: dict[str, Any], rewritten: dict[str, Any]
+) -> None:
+    cursor = encode_cursor(TaskFilters(sort=SortField.TITLE, **written), "t", 3)
+
+    keyset = decode_cursor(cursor, TaskFilters(sort=SortField.TITLE, **rewritten))
+
+    assert keyset == Keyset("t", 3)
+
+
+@pytest.mark.parametrize("char", ["я", "語", "😀", "\x01", '"', "\\"])
+def test_cursor_after_the_longest_title_in_any_script_is_accepted(char: str) -> None:
+    filters = TaskFilters(sort=SortField.TITLE)
+    title = char * 200
+
+    cursor = encode_cursor(filters, title, 7)
+
+    assert len(cursor) <= MAX_CURSOR_LENGTH
+    assert decode_cursor(cursor, filters) == Keyset(title, 7)
+
+
+@pytest.mark.parametrize(
     "other",
     [
         {},
@@ -113,6 +148,8 @@ GARBAGE = [
     forge_raw(b"\xff\xfe\x00garbage"),
     forge_raw(b"{not json"),
     forge_raw(b"[" * 768),
+    forge_raw(b"[" * 3000),  # nested deeper than the JSON parser recurses
+    "a" * (MAX_CURSOR_LENGTH + 1),
     forge(None),
     forge(1),
     forge("text"),
