@@ -102,5 +102,10 @@ async def _in_session(
 
 def invalid_input(error: "ValidationError") -> typer.Exit:
     """Report every invalid field of a schema validation, exit 2."""
-    lines = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()]
+    from app.schemas.types import error_message
+
+    lines = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {error_message(e)}"
+        for e in error.errors()
+    ]
     return fail("Invalid input:\n  " + "\n  ".join(lines), None, ExitCode.INVALID_INPUT)

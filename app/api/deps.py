@@ -13,6 +13,7 @@ from pydantic import WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import Database
+from app.schemas.types import IF_MATCH_PATTERN
 from app.services.project import ProjectService
 from app.services.stats import StatsService
 from app.services.task import TaskService
@@ -79,9 +80,6 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-# RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
-_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
 _LISTED_TAG = re.compile(r'(W/)?"([^"]*)"')  # each tag of a header that matched the pattern
 _ISSUED_VERSION = re.compile(r"[1-9][0-9]*")  # what this API's tags hold: a version, from 1
 

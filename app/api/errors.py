@@ -25,6 +25,7 @@ from app.core.errors import (
 )
 from app.core.logging import request_id_var
 from app.schemas.problem import Problem
+from app.schemas.types import error_message
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,10 @@ async def _handle_validation_error(_request: Request, exc: Exception) -> Problem
     assert isinstance(exc, RequestValidationError)
     found = exc.errors()
     errors = [
-        {"loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]], "msg": e["msg"]}
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]],
+            "msg": error_message(e),
+        }
         for e in found[:MAX_LISTED_ERRORS]
     ]
     detail = "The request is invalid; see `errors` for each field."

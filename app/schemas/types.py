@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic_core import ErrorDetails
 
 UTCDateTime = Annotated[
     datetime,
@@ -45,3 +46,22 @@ NOT_BLANK_TEXT = (
     r"[^\x00\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     r"[^\x00]*$"
 )
+
+# RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
+_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
+
+# What each pattern above asks for, in words: Pydantic's own message quotes the regex.
+_PATTERN_MESSAGES = {
+    TEXT: "must not contain NUL (\\x00) characters",
+    NOT_BLANK_TEXT: "must hold something besides whitespace, and no NUL (\\x00) characters",
+    IF_MATCH_PATTERN: 'use the ETag of a GET (such as "3"), several separated by commas, or *',
+}
+
+
+def error_message(error: ErrorDetails) -> str:
+    """The message of one validation error, in words a caller can act on."""
+    if error["type"] != "string_pattern_mismatch":
+        return error["msg"]
+    pattern = str(error.get("ctx", {}).get("pattern"))
+    return _PATTERN_MESSAGES.get(pattern, error["msg"])

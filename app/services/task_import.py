@@ -20,6 +20,7 @@ from app.core.errors import AppError
 from app.dal.project import ProjectRepository, name_key
 from app.dal.task import TaskRepository
 from app.schemas.task import TaskImport
+from app.schemas.types import error_message
 from app.services.formats import RawRecord
 from app.services.task import TaskService
 
@@ -83,7 +84,8 @@ class ImportRejectedError(AppError):
 def describe_validation_error(error: ValidationError) -> str:
     """`field: message` for every invalid field of a record."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in error.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {error_message(e)}"
+        for e in error.errors()
     )
 
 

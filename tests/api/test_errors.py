@@ -367,7 +367,20 @@ async def test_text_with_a_nul_character_is_422(
 ) -> None:
     response = await client.post(path, json=body)
 
-    assert_invalid(response, loc)
+    [error] = assert_invalid(response, loc)["errors"]
+    assert "NUL" in error["msg"]
+    assert "pattern" not in error["msg"]  # in words, not the regex
+
+
+async def test_malformed_if_match_says_what_to_send(client: httpx.AsyncClient) -> None:
+    task = await create_task(client)
+
+    response = await client.patch(
+        f"{TASKS}/{task['id']}", json={"title": "x"}, headers={"If-Match": "3"}
+    )
+
+    [error] = assert_invalid(response, ["header", "If-Match"])["errors"]
+    assert error["msg"] == 'use the ETag of a GET (such as "3"), several separated by commas, or *'
 
 
 @pytest.mark.parametrize("param", ["q", "project", "tag"])

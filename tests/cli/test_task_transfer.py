@@ -626,6 +626,7 @@ def test_an_escaped_nul_character_is_rejected_as_invalid(cli: Cli, tmp_path: Pat
         ["line 3", " description"],
         ["line 4", " project"],
     ]
+    assert all("NUL" in p and "pattern" not in p for p in problems)
     assert cli.snapshot() == {"tasks": [], "projects": []}
 
 
