@@ -4,11 +4,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.types import NOT_BLANK_TEXT, TEXT, UTCDateTime
+from app.schemas.types import NOT_BLANK_TEXT, TEXT, UTCDateTime, sent_at_most
 
 ProjectName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK_TEXT),
+    sent_at_most(100),  # runs first: a BeforeValidator wraps what precedes it
 ]
 ProjectDescription = Annotated[str, StringConstraints(max_length=2000, pattern=TEXT)]
 

@@ -20,6 +20,7 @@ from app.schemas.types import (
     IsoDate,
     UTCDateTime,
     UTCInputDateTime,
+    sent_at_most,
 )
 
 MAX_TAGS = 20
@@ -33,11 +34,13 @@ PAGE_LIMIT_DEFAULT = 50
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK_TEXT),
+    sent_at_most(200),  # runs first: a BeforeValidator wraps what precedes it
 ]
 Description = Annotated[str, StringConstraints(max_length=5000, pattern=TEXT)]
 ProjectName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK_TEXT),
+    sent_at_most(100),  # runs first: a BeforeValidator wraps what precedes it
 ]
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 UTCDateTime = Annotated[
     datetime,
@@ -46,6 +46,26 @@ NOT_BLANK_TEXT = (
     r"[^\x00\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     r"[^\x00]*$"
 )
+
+
+def sent_at_most(max_length: int) -> BeforeValidator:
+    """Refuse text longer than `max_length` as sent, before it is trimmed.
+
+    For trimmed fields: the OpenAPI's `maxLength` describes what a caller sends, so a
+    201-character title with a leading space is refused like any other, not trimmed to fit.
+    """
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return BeforeValidator(check)
+
 
 # RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
 _ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'

@@ -57,3 +57,15 @@ async def test_health_is_503_when_the_database_is_unreachable(
 
     assert_problem(response, 503, "/problems/database-unavailable")
     assert int(response.headers["retry-after"]) > 0
+
+
+async def test_health_answers_head_with_the_same_check(
+    client: httpx.AsyncClient, unreachable_client: httpx.AsyncClient
+) -> None:
+    up = await client.head("/health")
+    down = await unreachable_client.head("/health")
+
+    assert up.status_code == 200
+    assert up.content == b""
+    assert down.status_code == 503
+    assert int(down.headers["retry-after"]) > 0

@@ -60,10 +60,12 @@ async def test_name_is_trimmed_and_description_optional(client: httpx.AsyncClien
 async def test_name_and_description_limits(client: httpx.AsyncClient) -> None:
     ok = await client.post(PROJECTS, json={"name": "n" * 100, "description": "d" * 2000})
     long_name = await client.post(PROJECTS, json={"name": "m" * 101})
+    padded_name = await client.post(PROJECTS, json={"name": "p" * 100 + " "})  # as sent
     long_description = await client.post(PROJECTS, json={"name": "x", "description": "d" * 2001})
 
     assert ok.status_code == 201
     assert_invalid(long_name, ["body", "name"])
+    assert_invalid(padded_name, ["body", "name"])
     assert_invalid(long_description, ["body", "description"])
 
 

@@ -395,14 +395,15 @@ async def test_title_is_trimmed(client: httpx.AsyncClient) -> None:
     assert task["title"] == "Buy milk"
 
 
-@pytest.mark.parametrize("title", ["x" * 200, f"  {'x' * 200}  "])
+@pytest.mark.parametrize("title", ["x" * 200, f" {'x' * 198} "])
 async def test_title_of_200_characters_is_accepted(client: httpx.AsyncClient, title: str) -> None:
     task = await create_task(client, title=title)
 
-    assert task["title"] == "x" * 200
+    assert task["title"] == title.strip()
 
 
-@pytest.mark.parametrize("title", ["x" * 201, "", "   "])
+# The OpenAPI's maxLength is on what is sent: padding does not make a long title fit.
+@pytest.mark.parametrize("title", ["x" * 201, f" {'x' * 200}", "", "   "])
 async def test_title_too_long_or_blank_is_422(client: httpx.AsyncClient, title: str) -> None:
     response = await client.post(TASKS, json={"title": title})
 
