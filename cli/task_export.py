@@ -13,6 +13,7 @@ from app.core.enums import SortField
 from cli import output
 from cli.errors import ExitCode
 from cli.file_format import FormatOption, resolve_format
+from cli.files import check_target, new_file_mode
 from cli.filters import (
     DescOption,
     DueAfterOption,
@@ -56,6 +57,8 @@ def export_tasks(
     from app.services.task import TaskService
     from app.services.task_export import TaskExporter
 
+    if output_file is not None:
+        check_target(ctx, output_file, "--output")
     export_format = resolve_format(fmt, str(output_file) if output_file else None, "jsonl")
     try:
         filters = TaskFilters.model_validate(
@@ -100,6 +103,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     directory = path.resolve().parent
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        os.fchmod(fd, new_file_mode())  # mkstemp's 0600 would survive the rename
     except OSError as exc:
         raise output.fail(
             f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
@@ -107,7 +111,12 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
-        os.replace(temp_name, path)
+        try:
+            os.replace(temp_name, path)
+        except OSError as exc:
+            raise output.fail(
+                f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
+            ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)

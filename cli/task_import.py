@@ -12,6 +12,7 @@ import typer
 from cli import output
 from cli.errors import ExitCode
 from cli.file_format import FormatOption, resolve_format
+from cli.files import check_target
 from cli.runtime import run
 
 if TYPE_CHECKING:
@@ -20,15 +21,6 @@ if TYPE_CHECKING:
     from app.core.errors import AppError
     from app.services.formats import FileFormat
     from app.services.task_import import ImportReport, Rejection
-
-
-def _same_file(first: Path, second: Path) -> bool:
-    try:
-        return first.resolve() == second.resolve() or (
-            second.exists() and os.path.samefile(first, second)
-        )
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager
@@ -127,12 +119,8 @@ def import_tasks(
         raise typer.BadParameter("use abort or skip", param_hint="--on-error")
     mode = OnError(on_error)
     import_format = resolve_format(fmt, file, None)
-    if rejects is not None and file != "-" and _same_file(Path(file), rejects):
-        raise output.fail(
-            f"--rejects {rejects} is the file being imported; it would be overwritten.",
-            "Choose another file for the rejects.",
-            ExitCode.INVALID_INPUT,
-        )
+    if rejects is not None:
+        check_target(ctx, rejects, "--rejects", source=file)
 
     def explain(error: "AppError") -> None:
         if isinstance(error, ImportRejectedError):

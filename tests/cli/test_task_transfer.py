@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import stat
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, BinaryIO
 
 import pytest
 from click.testing import Result
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from app.core.database import Database
@@ -28,6 +30,7 @@ from app.services.formats import READERS, FileFormat, RawRecord
 from app.services.project import ProjectService
 from app.services.task import TaskService
 from cli.main import app
+from tests.conftest import ON_POSTGRES
 
 # Not a terminal, no colour forced either way, and no DATABASE_URL leaking in.
 ENV: dict[str, str | None] = {
@@ -1029,6 +1032,38 @@ def test_export_to_a_missing_directory(offline: Cli, tmp_path: Path) -> None:
     result = offline.run(2, "tasks", "export", "--output", target)
     assert f"Cannot write {target}" in result.stderr
     assert not target.parent.exists()
+
+
+def test_export_to_a_directory_is_refused(offline: Cli, tmp_path: Path) -> None:
+    result = offline.run(2, "tasks", "export", "--output", tmp_path)
+    assert f"--output {tmp_path} is a directory" in result.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_export_and_rejects_never_overwrite_the_database(cli: Cli, tmp_path: Path) -> None:
+    if ON_POSTGRES:
+        pytest.skip("SQLite-file behaviour; the SQLite run covers it")
+    database = Path(make_url(cli.url).database or "")
+    cli.import_(0, write(tmp_path / "t.jsonl", jsonl({"title": "kept"})))
+    before = database.read_bytes()
+    for target in (database, Path(f"{database}-wal")):
+        result = cli.run(2, "tasks", "export", "--format", "csv", "--output", target)
+        assert "is the database" in result.stderr
+    path = write(tmp_path / "bad.jsonl", jsonl({"title": ""}))
+    result = cli.import_(2, path, "--on-error", "skip", "--rejects", database)
+    assert "is the database" in result.stderr
+    assert database.read_bytes() == before
+    assert [t["title"] for t in cli.tasks()] == ["kept"]
+
+
+def test_exported_file_gets_the_usual_permissions(cli: Cli, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "tasks.csv"
+        cli.run(0, "tasks", "export", "--output", target)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_messages_name_the_files_exactly(cli: Cli, tmp_path: Path) -> None:
