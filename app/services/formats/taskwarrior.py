@@ -5,13 +5,18 @@ in_progress when ``start`` is set), ``completed``→done (``end``→completed_at
 ``deleted``→cancelled; ``recurring`` templates are skipped with a note (their
 generated instances are ordinary pending tasks and are imported); priority
 ``H``/``M``/``L``/none→high/medium/low/medium; ``project`` and ``tags`` as
-they are; ``due``→due_date (its UTC date); ``entry``→created_at; annotation
+they are; ``due``→due_date (its date in the local time zone, the one ``task``
+shows: Taskwarrior stores local midnight as UTC); ``entry``→created_at; annotation
 texts become the description, one per line. Every other attribute (uuid, id,
 urgency, modified, wait, mask, imask, parent, recur, UDAs...) is not part of
 the mapping and is ignored.
 
-Writing produces what ``task import`` accepts: UTC ``YYYYMMDDTHHMMSSZ`` dates,
-a ``uuid`` derived from our task id (stable across exports), no null fields.
+Writing produces what ``task import`` accepts: UTC ``YYYYMMDDTHHMMSSZ`` dates
+(a due date as local midnight, like ``task add due:…``), a ``uuid`` derived from
+the task's id and creation time (the same in every export of a task, another for
+another database's task #1), no null fields. Taskwarrior's own uuids are not kept
+on import (no column holds them): tasks that make the round trip come back to
+Taskwarrior as new tasks, never overwriting others.
 Our status maps back as todo→pending, in_progress→pending + ``start``,
 done→completed + ``end``, cancelled→deleted + ``end`` (``start`` and a
 cancelled task's ``end`` take ``updated_at``, the best time we have). Priority
@@ -22,7 +27,7 @@ annotation.
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, BinaryIO
 
 from app.services.formats.base import FileFormat, RawRecord
@@ -33,7 +38,7 @@ FORMAT = FileFormat.TASKWARRIOR
 EXTENSIONS: tuple[str, ...] = ()
 
 UUID_NAMESPACE = uuid.UUID("6f1c3b8e-2d4a-5e7f-9a0b-1c2d3e4f5a6b")
-"""Namespace for ``uuid5(UUID_NAMESPACE, str(task_id))``; never change it."""
+"""Namespace for ``uuid5(UUID_NAMESPACE, "{id}@{created_at}")``; never change it."""
 
 _TW_DATE = "%Y%m%dT%H%M%SZ"
 _STATUS_IN = {"pending": "todo", "waiting": "todo", "completed": "done", "deleted": "cancelled"}
@@ -86,7 +91,7 @@ def _fields(tw: dict[str, Any]) -> dict[str, Any]:
     if tw.get("tags") is not None:
         fields["tags"] = tw["tags"]
     if tw.get("due") is not None:
-        fields["due_date"] = _parse_date(tw["due"], "due").date().isoformat()
+        fields["due_date"] = _parse_date(tw["due"], "due").astimezone().date().isoformat()
     if tw.get("entry") is not None:
         fields["created_at"] = _parse_date(tw["entry"], "entry").isoformat()
     if fields["status"] == "done" and tw.get("end") is not None:
@@ -136,7 +141,7 @@ def _annotations(value: Any) -> str:
 def _to_taskwarrior(task: Mapping[str, Any]) -> dict[str, Any]:
     status = task["status"]
     tw: dict[str, Any] = {
-        "uuid": str(uuid.uuid5(UUID_NAMESPACE, str(task["id"]))),
+        "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{task['id']}@{_utc(task['created_at'])}")),
         "description": task["title"],
         "status": _STATUS_OUT[status],
         "entry": _format_date(task["created_at"]),
@@ -148,7 +153,7 @@ def _to_taskwarrior(task: Mapping[str, Any]) -> dict[str, Any]:
     if task.get("tags"):
         tw["tags"] = list(task["tags"])
     if task.get("due_date"):
-        tw["due"] = task["due_date"].replace("-", "") + "T000000Z"
+        tw["due"] = _local_midnight(task["due_date"])
     if status == "in_progress":
         tw["start"] = tw["modified"]
     elif status in ("done", "cancelled"):
@@ -162,5 +167,15 @@ def _updated_at(task: Mapping[str, Any]) -> str:
     return str(task.get("updated_at") or task["created_at"])
 
 
+def _utc(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).isoformat()
+
+
 def _format_date(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).strftime(_TW_DATE)
+
+
+def _local_midnight(iso_date: str) -> str:
+    """The due date as Taskwarrior stores one: the local midnight it starts at, in UTC."""
+    midnight = datetime.combine(date.fromisoformat(iso_date), time()).astimezone()
+    return midnight.astimezone(UTC).strftime(_TW_DATE)

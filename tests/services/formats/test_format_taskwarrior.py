@@ -3,7 +3,9 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +140,9 @@ TASKS: list[dict[str, Any]] = [
 
 def test_writer_output_is_what_task_import_expects() -> None:
     exported = json.loads("".join(taskwarrior.write(TASKS)))
+    assert uuid.UUID(exported[0]["uuid"]).version == 5
     assert exported[0] == {
-        "uuid": str(uuid.uuid5(taskwarrior.UUID_NAMESPACE, "1")),
+        "uuid": exported[0]["uuid"],
         "description": "Write report",
         "status": "pending",
         "entry": "20240105T093000Z",
@@ -162,7 +165,44 @@ def test_writer_status_mapping_and_stable_uuid() -> None:
     assert (done["status"], done["end"]) == ("completed", "20240301T000000Z")
     assert cancelled["status"] == "deleted"
     assert "start" not in done
-    assert done["uuid"] == cancelled["uuid"] == str(uuid.uuid5(taskwarrior.UUID_NAMESPACE, "2"))
+    assert done["uuid"] == cancelled["uuid"]
+
+
+def test_writer_uuid_tells_tasks_of_other_databases_apart() -> None:
+    """Task #1 of another database is another task: `task import` must not merge them."""
+    here = {**TASKS[0], "title": "Alpha"}
+    elsewhere = {
+        **TASKS[0],
+        "title": "Totally different",
+        "created_at": "2025-03-01T12:00:00+00:00",
+    }
+    same_instant = {**here, "created_at": "2024-01-05T09:30:00.123456+00:00", "title": "Alpha!"}
+
+    uuids = [json.loads("".join(taskwarrior.write([t])))[0]["uuid"] for t in (here, elsewhere)]
+    again = json.loads("".join(taskwarrior.write([same_instant])))[0]["uuid"]
+
+    assert uuids[0] != uuids[1]
+    assert again == uuids[0]  # one task: its title changed, its creation instant did not
+
+
+@pytest.fixture
+def berlin_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone is Europe/Berlin (UTC+2 in summer)."""
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")  # POSIX rule: no tzdata needed
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("berlin_time")
+def test_due_dates_are_local_midnights_as_taskwarrior_keeps_them() -> None:
+    """`task add due:2030-06-15` in Berlin stores 2030-06-14T22:00Z; both ways keep the day."""
+    [record] = read_bytes(b'[{"description": "x", "status": "pending", "due": "20300614T220000Z"}]')
+    exported = json.loads("".join(taskwarrior.write([{**TASKS[0], "due_date": "2030-06-15"}])))
+
+    assert record.fields["due_date"] == "2030-06-15"
+    assert exported[0]["due"] == "20300614T220000Z"
 
 
 def test_writer_with_no_tasks() -> None:
