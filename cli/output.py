@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +18,26 @@ from rich.text import Text
 __all__ = ["Table", "escape"]
 
 from app.core.enums import CLOSED_STATUSES, Priority, TaskStatus
+
+# C0 controls but tab and newline, DEL, and C1 controls: stored text may hold any of them
+# (an imported file, say), and printed raw they would move the cursor, recolour or clear
+# the terminal. They are shown as `\xNN` instead.
+_SHOWN_AS_ESCAPES = {
+    code: f"\\x{code:02x}"
+    for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    if code not in (0x09, 0x0A)
+}
+
+
+def visible(text: str) -> str:
+    r"""`text` safe for a terminal: control characters shown as `\xNN` escapes."""
+    return text.translate(_SHOWN_AS_ESCAPES)
+
+
+def escape(text: str) -> str:
+    """User text for a Rich markup string: control characters shown, brackets escaped."""
+    return escape_markup(visible(text))
+
 
 if TYPE_CHECKING:  # pydantic is imported by the commands that need it, keeping --help fast
     from pydantic import BaseModel
@@ -114,4 +134,5 @@ def panel(title: str, rows: Iterable[tuple[str, str]]) -> Panel:
     grid.add_column()
     for label, value in rows:
         grid.add_row(label, value)
-    return Panel(grid, title=Text(title), expand=False)  # Text: no markup, no :emoji:
+    # Text: no markup, no :emoji:
+    return Panel(grid, title=Text(visible(title)), expand=False)

@@ -608,3 +608,20 @@ def test_overdue_marker_agrees_with_the_overdue_filter_in_any_time_zone(cli, far
     marked = [line for line in table.splitlines() if "(overdue)" in line]
     assert len(marked) == 1
     assert "Due -1" in marked[0]
+
+
+def test_control_characters_in_stored_text_are_shown_not_sent_to_the_terminal(cli):
+    """An imported title may hold ESC sequences; printed raw they would recolour or clear."""
+    hostile = "red \x1b[31mtext\x1b[0m \x9b2J bell\x07"
+    task_id = cli.add(hostile, "--description", "line one\nline two\rover")
+
+    shown = cli.ok("tasks", "show", str(task_id))
+    listed = cli.ok("tasks", "list")
+    refused = cli("tasks", "add", "x", "--project", "p\x1b[2J")
+
+    for output in (shown.stdout, listed.stdout, shown.stderr, refused.stderr):
+        assert not set(output) & {"\x1b", "\x9b", "\x07", "\r"}, repr(output)
+    assert "red \\x1b[31mtext" in shown.stdout
+    assert "line two\\x0dover" in shown.stdout
+    assert "p\\x1b[2J" in refused.stderr
+    assert cli.task(task_id)["title"] == hostile  # the data itself is kept as typed
