@@ -78,6 +78,11 @@ class FileFormatError(InvalidInputError):
         self.line = line
 
 
+def json_problem(message: str) -> str:
+    """A `JSONDecodeError` message without its dangling "at" (the caller says where)."""
+    return message.removesuffix(" starting at").removesuffix(" at")
+
+
 class Reader(Protocol):
     """Reads a binary stream lazily into records."""
 

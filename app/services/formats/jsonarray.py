@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO, NoReturn
 
-from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError
+from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError, json_problem
 
 _CHUNK = 1 << 16
 _WHITESPACE = " \t\r\n"
@@ -130,8 +130,9 @@ def _decode_element(buf: _Buffer) -> tuple[Any, str]:
             near_end = exc.pos >= len(buf.text) - _TAIL or exc.msg.startswith("Unterminated")
             if buf.eof or not near_end:
                 line = buf.line_at(exc.pos)
-                raise FileFormatError(f"invalid JSON on line {line}: {exc.msg}", line) from None
-            _read_more(buf, exc.msg)
+                problem = json_problem(exc.msg)
+                raise FileFormatError(f"invalid JSON on line {line}: {problem}", line) from None
+            _read_more(buf, json_problem(exc.msg))
             continue
         if end - buf.pos > MAX_RECORD_BYTES:
             _too_long(buf, None)

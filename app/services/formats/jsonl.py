@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
-from app.services.formats.base import FileFormat, RawRecord
+from app.services.formats.base import FileFormat, RawRecord, json_problem
 from app.services.formats.lines import iter_text_lines
 from app.services.formats.records import dump_task, record_from_value
 
@@ -24,7 +24,8 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
-            yield RawRecord(number, {}, raw, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            problem = f"invalid JSON: {json_problem(exc.msg)} (column {exc.colno})"
+            yield RawRecord(number, {}, raw, error=problem)
             continue
         except RecursionError:
             yield RawRecord(number, {}, raw, error="invalid JSON: nested too deeply")

@@ -31,13 +31,19 @@ EXPORT_KEYS = (
 """The keys (and their order) the json and jsonl writers emit."""
 
 
+_TASKWARRIOR_MARKS = frozenset({"uuid", "entry"})  # every task of `task export` has them
+
+
 def record_from_value(number: int, value: Any, raw: str) -> RawRecord:
     """Map one decoded JSON value to a record (an error unless it is a valid object)."""
     if not isinstance(value, dict):
         return RawRecord(number, {}, raw, error=f"not a JSON object (found {_kind(value)})")
     unknown = sorted(set(value) - CANONICAL_FIELDS - IGNORED_FIELDS)
     if unknown:
-        return RawRecord(number, {}, raw, error=f"unknown field(s): {', '.join(unknown)}")
+        error = f"unknown field(s): {', '.join(unknown)}"
+        if value.keys() >= _TASKWARRIOR_MARKS:
+            error += " (this is a Taskwarrior task: import the file as the taskwarrior format)"
+        return RawRecord(number, {}, raw, error=error)
     fields = {k: v for k, v in value.items() if k in CANONICAL_FIELDS and v is not None}
     return RawRecord(number, fields, raw)
 

@@ -60,7 +60,7 @@ def test_not_an_array_is_unusable() -> None:
         (b'[{"title": "a"},\n]', "expected an element after ','", 2),
         (b'[{"title": "a"} {"title": "b"}]', "expected ',' or ']'", 1),
         (b'[{"title": "a"}]\n[]', "unexpected data after the closing ']'", 2),
-        (b'[{"title": "unterminated}]', "Unterminated string", 1),
+        (b'[{"title": "unterminated}]', "line 1: Unterminated string$", 1),  # not "… at"
         (b'[{"title": "caf\xe9"}]', "not valid UTF-8", 1),
         (b'[{"title": "a"},\n"\x00"]', "binary data", 2),
     ],

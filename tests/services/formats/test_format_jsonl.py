@@ -81,3 +81,20 @@ def test_writer_writes_one_api_object_per_line() -> None:
     [line] = list(jsonl.write([task]))
     assert line == '{"id": 3, "title": "Café", "description": null, "tags": [], "version": 1}\n'
     assert json.loads(line)["title"] == "Café"
+
+
+def test_json_errors_say_where_in_words() -> None:
+    records = read_bytes(b'{"title": "never closed}\n{"title": "tab\there"}\n')
+    assert [r.error for r in records] == [
+        "invalid JSON: Unterminated string (column 11)",
+        "invalid JSON: Invalid control character (column 15)",
+    ]
+
+
+def test_a_taskwarrior_task_read_as_plain_json_says_which_format_it_is() -> None:
+    line = b'{"description": "x", "entry": "20240101T000000Z", "status": "pending", "uuid": "u"}'
+    [record] = read_bytes(line)
+    assert record.error == (
+        "unknown field(s): entry, uuid "
+        "(this is a Taskwarrior task: import the file as the taskwarrior format)"
+    )
