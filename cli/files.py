@@ -1,7 +1,10 @@
 """Files a command writes (`--output`, `--rejects`): refuse the ones it must not replace."""
 
+import contextlib
 import os
 from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
 
 import typer
 
@@ -64,8 +67,66 @@ def _database_file(ctx: typer.Context) -> Path | None:
     return Path(database).expanduser()
 
 
-def new_file_mode() -> int:
+def _new_file_mode() -> int:
     """The mode a plain `open(path, "w")` would give a new file under the current umask."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+class AtomicFile:
+    """A text file written under a temporary name and put in place only by `commit()`.
+
+    Left without a commit (an error, Ctrl-C), the temporary file is removed and whatever
+    was at `path` before is untouched.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._temp_name = ""
+        self._handle: IO[str] | None = None
+
+    @property
+    def handle(self) -> IO[str]:
+        """The open temporary file."""
+        assert self._handle is not None, "use AtomicFile in a with block"
+        return self._handle
+
+    def __enter__(self) -> Self:
+        import tempfile  # here, not at module level: --help does not need it
+
+        try:
+            fd, self._temp_name = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", dir=self.path.resolve().parent
+            )
+            os.fchmod(fd, _new_file_mode())  # mkstemp's 0600 would survive the rename
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+        self._handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self
+
+    def commit(self) -> None:
+        """Put the file in place (once)."""
+        if self._handle is None or self._handle.closed:
+            return
+        self._handle.close()
+        try:
+            os.replace(self._temp_name, self.path)
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._temp_name)
+
+    def _cannot_write(self, exc: OSError) -> typer.Exit:
+        return output.fail(
+            f"Cannot write {self.path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
+        )

@@ -1,7 +1,6 @@
 """`app-cli tasks export`: matching tasks in one of five formats, to stdout or a file."""
 
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +10,8 @@ import typer
 
 from app.core.enums import SortField
 from cli import output
-from cli.errors import ExitCode
 from cli.file_format import FormatOption, resolve_format
-from cli.files import check_target, new_file_mode
+from cli.files import AtomicFile, check_target
 from cli.filters import (
     DescOption,
     DueAfterOption,
@@ -98,25 +96,6 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    import tempfile  # here, not at module level: --help does not need it
-
-    directory = path.resolve().parent
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        os.fchmod(fd, new_file_mode())  # mkstemp's 0600 would survive the rename
-    except OSError as exc:
-        raise output.fail(
-            f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        try:
-            os.replace(temp_name, path)
-        except OSError as exc:
-            raise output.fail(
-                f"Cannot write {path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
-            ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
+    with AtomicFile(path) as target:
+        yield target.handle
+        target.commit()

@@ -5,14 +5,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from cli import output
 from cli.errors import ExitCode
 from cli.file_format import FormatOption, resolve_format
-from cli.files import check_target
+from cli.files import AtomicFile, check_target
 from cli.runtime import run
 
 if TYPE_CHECKING:
@@ -39,33 +39,36 @@ def _open_input(path: str) -> Iterator[BinaryIO]:
 
 
 class _RejectsFile:
-    """Writes each rejected record, as read, with its reason: one JSON object per line."""
+    """Writes each rejected record, as read, with its reason: one JSON object per line.
+
+    The file is put in place by `keep()` once the whole input was read; an import that
+    stops early (an unusable file, Ctrl-C) leaves no partial list and any old file as it was.
+    """
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.handle: IO[str] | None = None
+        self.file = AtomicFile(path) if path is not None else None
 
     def __enter__(self) -> "_RejectsFile":
-        if self.path is not None:
-            try:
-                self.handle = self.path.open("w", encoding="utf-8")
-            except OSError as exc:
-                raise output.fail(
-                    f"Cannot write {self.path}: {exc.strerror}.", None, ExitCode.INVALID_INPUT
-                ) from None
+        if self.file is not None:
+            self.file.__enter__()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
+    def __exit__(self, *exc: Any) -> None:
+        if self.file is not None:
+            self.file.__exit__(*exc)
 
     def write(self, rejection: "Rejection") -> None:
         """Append one rejected record."""
-        if self.handle is not None:
+        if self.file is not None:
             import json  # here, not at module level: --help does not need it
 
             record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
-            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.file.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def keep(self) -> None:
+        """The input was read to its end: put the list in place."""
+        if self.file is not None:
+            self.file.commit()
 
 
 LINE_NUMBERED = frozenset({"csv", "jsonl", "todotxt"})
@@ -124,6 +127,7 @@ def import_tasks(
 
     def explain(error: "AppError") -> None:
         if isinstance(error, ImportRejectedError):
+            rejects_file.keep()  # every record was read: the list is complete
             _print_problems(error.report, import_format)
             output.message(_summary(error.report))
 
@@ -144,6 +148,7 @@ def import_tasks(
             )
 
         report = run(ctx, work, write=not dry_run, explain=explain)
+        rejects_file.keep()
     if (report.rejected and rejects is None) or report.notes:
         _print_problems(report, import_format)
     output.message(_summary(report))

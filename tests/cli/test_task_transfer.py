@@ -770,6 +770,20 @@ def test_rejects_file_cannot_be_the_input_file(cli: Cli, tmp_path: Path) -> None
     assert cli.tasks() == []
 
 
+def test_an_unusable_file_leaves_no_partial_rejects_list(cli: Cli, tmp_path: Path) -> None:
+    """Skip mode still stops at a file it cannot read on; the old rejects file stays as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    rejects = out / "rejects.jsonl"
+    rejects.write_text("from the previous run\n", encoding="utf-8")
+    path = write(out / "t.csv", 'title,priority\nok,low\nbad,someday\n"unbalanced,low\n')
+    result = cli.import_(2, path, "--on-error", "skip", "--rejects", rejects)
+    assert "Rejected records written" not in result.stderr
+    assert rejects.read_text(encoding="utf-8") == "from the previous run\n"
+    assert sorted(os.listdir(out)) == ["rejects.jsonl", "t.csv"]  # no temporary file left
+    assert cli.tasks() == []
+
+
 def test_rejects_file_that_cannot_be_written(offline: Cli, tmp_path: Path) -> None:
     path = write(tmp_path / "t.jsonl", SKIP_JSONL)
     rejects = tmp_path / "no" / "such" / "dir" / "rejects.jsonl"
