@@ -171,6 +171,7 @@ def update_task(
     tag: Annotated[
         list[str] | None, typer.Option(help="Replace the tags; repeat for more.")
     ] = None,
+    no_tags: Annotated[bool, typer.Option("--no-tags", help="Remove every tag.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Change some fields of a task."""
@@ -180,6 +181,8 @@ def update_task(
         raise typer.BadParameter("use either --due or --no-due, not both")
     if project is not None and no_project:
         raise typer.BadParameter("use either --project or --no-project, not both")
+    if tag and no_tags:
+        raise typer.BadParameter("use either --tag or --no-tags, not both")
     values: dict[str, object] = {
         name: value
         for name, value in {
@@ -196,6 +199,8 @@ def update_task(
         values["due_date"] = None
     if no_project:
         values["project"] = None
+    if no_tags:
+        values["tags"] = []
     if not values:
         raise output.fail(
             "Nothing to change; pass at least one option.", "See --help.", ExitCode.INVALID_INPUT

@@ -375,6 +375,7 @@ def test_show_malformed_id_exits_2(cli, task_id):
         pytest.param(
             ["--tag", "old"], ["--tag", "New", "--tag", "b"], "tags", ["b", "new"], id="tags"
         ),
+        pytest.param(["--tag", "a", "--tag", "b"], ["--no-tags"], "tags", [], id="no-tags"),
     ],
 )
 def test_update_changes_one_field_and_bumps_the_version(
@@ -417,6 +418,7 @@ def test_update_with_nothing_to_change_exits_2(cli):
     [
         pytest.param(["--due", "2030-01-01", "--no-due"], "--no-due", id="due-and-no-due"),
         pytest.param(["--project", "Work", "--no-project"], "--no-project", id="both-projects"),
+        pytest.param(["--tag", "a", "--no-tags"], "--no-tags", id="tag-and-no-tags"),
         pytest.param(["--title", "x" * 201], "title", id="title-201-chars"),
         pytest.param(["--title", ""], "title", id="empty-title"),
         pytest.param(["--tag", "no spaces"], "no spaces", id="bad-tag"),
