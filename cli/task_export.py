@@ -2,7 +2,7 @@
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
@@ -76,12 +76,15 @@ def export_tasks(
     except ValidationError as error:
         raise invalid_input(error) from None
 
-    with _output(output_file) as sink:
+    # Progress on stderr when it is a terminal that the data is not going to as well.
+    show_progress = sys.stderr.isatty() and (output_file is not None or not sys.stdout.isatty())
+    with _output(output_file) as sink, _progress(show_progress) as progress:
 
         async def work(session: "AsyncSession") -> int:
             exporter = TaskExporter(TaskService.from_session(session))
             async for chunk in exporter.chunks(filters, export_format):
                 sink.write(chunk)
+                progress(exporter.exported)
             return exporter.exported
 
         count = run(ctx, work, write=False)
@@ -99,3 +102,27 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     with AtomicFile(path) as target:
         yield target.handle
         target.commit()
+
+
+@contextlib.contextmanager
+def _progress(show: bool) -> Iterator[Callable[[int], None]]:
+    """A progress callback: tasks written and tasks/s, live on stderr when `show`."""
+    if not show:
+        yield lambda _tasks: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.fields[tasks]:,} tasks"),
+        TextColumn("{task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=output.stderr(), transient=True) as bar:
+        task_id = bar.add_task("export", total=None, tasks=0, rate=0.0)
+
+        def update(tasks: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            bar.update(task_id, tasks=tasks, rate=tasks / elapsed if elapsed else 0.0)
+
+        yield update

@@ -1,0 +1,101 @@
+"""Progress on a real terminal: `app-cli` in a pseudo-terminal, as a person runs it.
+
+Import and export show a live line on stderr when it is a terminal (and the data does
+not go to the same terminal); with stderr redirected they show nothing but the summary.
+"""
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_POSTGRES
+
+APP_CLI = Path(sys.executable).parent / "app-cli"
+ROWS = 3_000
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="terminal behaviour; the SQLite run covers it")
+
+
+def run_with_terminal_stderr(*args: str | Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run app-cli with stderr on a pseudo-terminal; its exit code and what the terminal got."""
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [APP_CLI, *map(str, args)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        received = bytearray()
+        while True:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the process has gone
+                break
+            if not data:
+                break
+            received += data
+        return process.wait(timeout=60), received.decode("utf-8", "replace")
+    finally:
+        os.close(controller)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A plain environment on a fresh SQLite file."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL"}
+    return {
+        **{k: v for k, v in os.environ.items() if k in keep},
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}",
+        "TERM": "xterm",
+        "COLUMNS": "120",
+    }
+
+
+@pytest.fixture
+def tasks_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "tasks.csv"
+    lines = ["title,priority"] + [f"Task {n},low" for n in range(ROWS)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_and_export_show_progress_on_a_terminal(
+    env: dict[str, str], tasks_csv: Path, tmp_path: Path
+) -> None:
+    imported, import_screen = run_with_terminal_stderr("tasks", "import", tasks_csv, env=env)
+    exported, export_screen = run_with_terminal_stderr(
+        "tasks", "export", "--output", tmp_path / "out.csv", env=env
+    )
+
+    assert (imported, exported) == (0, 0)
+    assert " records " in import_screen
+    assert "/s" in import_screen
+    assert f"imported {ROWS}" in import_screen
+    assert " tasks " in export_screen
+    assert "/s" in export_screen
+    assert f"Exported {ROWS} tasks" in export_screen
+    assert len((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()) == ROWS + 1
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(
+    env: dict[str, str], tasks_csv: Path, tmp_path: Path
+) -> None:
+    imported = subprocess.run(
+        [APP_CLI, "tasks", "import", tasks_csv], env=env, capture_output=True, text=True
+    )
+    exported = subprocess.run(
+        [APP_CLI, "tasks", "export", "-o", tmp_path / "out.csv"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert imported.stderr.startswith(f"read {ROWS}, imported {ROWS}")
+    assert exported.stderr == f"Exported {ROWS} tasks to {tmp_path / 'out.csv'} (csv).\n"
