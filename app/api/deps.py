@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,3 +113,24 @@ async def parse_if_match(
 
 
 IfMatch = Annotated[frozenset[int] | None, Depends(parse_if_match)]
+
+
+async def _no_query_parameters(request: Request) -> None:
+    """422 for any query parameter: this endpoint has none, so a filter would be ignored."""
+    if request.query_params:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": "Extra inputs are not permitted",
+                    "input": value,
+                }
+                for name, value in request.query_params.multi_items()
+            ]
+        )
+
+
+NO_QUERY_PARAMETERS = Depends(_no_query_parameters)
+"""For a listing without filters (`dependencies=[NO_QUERY_PARAMETERS]`): `?project=x` on
+stats or projects must not quietly answer for everything."""

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import ProjectReader, ProjectWriter
+from app.api.deps import NO_QUERY_PARAMETERS, ProjectReader, ProjectWriter
 from app.api.errors import problem_responses
 from app.api.openapi import LOCATION_HEADER_SPEC, link
 from app.core.ids import MAX_ID
@@ -48,7 +48,12 @@ async def create_project(
     return project
 
 
-@router.get("", response_model=ProjectList, responses=problem_responses(503))
+@router.get(
+    "",
+    response_model=ProjectList,
+    responses=problem_responses(422, 503),
+    dependencies=[NO_QUERY_PARAMETERS],
+)
 async def list_projects(projects: ProjectReader) -> ProjectList:
     """List every project by name."""
     return await projects.list_all()

@@ -3,8 +3,9 @@
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.api.helpers import create_project, create_task, day, project_url
+from tests.api.helpers import assert_invalid, create_project, create_task, day, project_url
 
 STATS = "/api/v1/stats"
 
@@ -83,3 +84,14 @@ async def test_stats_follow_a_project_rename(client: httpx.AsyncClient) -> None:
     await client.patch(project_url(project["id"]), json={"name": "Office"})
 
     assert [p["project"] for p in (await stats(client))["by_project"]] == ["Office"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats", "/api/v1/projects"])
+async def test_a_filter_on_an_unfiltered_listing_is_422_not_ignored(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    """`?project=Work` must not quietly answer for every project."""
+    response = await client.get(path, params={"project": "Work", "limit": "1"})
+
+    assert_invalid(response, ["query", "project"], ["query", "limit"])
+    assert (await client.get(path)).status_code == 200
