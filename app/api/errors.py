@@ -127,13 +127,24 @@ async def _handle_app_error(_request: Request, exc: Exception) -> ProblemRespons
 MAX_LISTED_ERRORS = 100
 
 
-async def _handle_validation_error(_request: Request, exc: Exception) -> ProblemResponse:
+_NOT_JSON = "send the body as JSON, with the header Content-Type: application/json"
+
+
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     found = exc.errors()
+    # FastAPI reads a body as JSON only when its Content-Type says so; otherwise the
+    # whole body fails as "not a dictionary", which does not tell the caller why.
+    not_json = not _is_json(request.headers.get("content-type"))
     errors = [
         {
             "loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]],
-            "msg": error_message(e),
+            "msg": _NOT_JSON if not_json and tuple(e["loc"]) == ("body",) else error_message(e),
         }
         for e in found[:MAX_LISTED_ERRORS]
     ]

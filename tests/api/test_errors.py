@@ -395,3 +395,16 @@ async def test_filter_with_a_nul_character_is_not_a_500(
         assert response.json()["items"] == []
     else:
         assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_a_body_not_sent_as_json_says_which_header_to_send(
+    client: httpx.AsyncClient, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+
+    response = await client.post(TASKS, content=b'{"title": "x"}', headers=headers)
+
+    [error] = assert_invalid(response, ["body"])["errors"]
+    assert "Content-Type: application/json" in error["msg"]
+    assert await list_ids(client) == []
