@@ -8,6 +8,7 @@ run cannot change the outcome.
 import asyncio
 import copy
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +31,21 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 def pytest_report_header() -> str:
     """Say which engine this run uses."""
     return f"database engine: {'postgresql' if ON_POSTGRES else 'sqlite'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def utc_local_time() -> Iterator[None]:
+    """The whole run, subprocesses included, in UTC: local-time rules (Taskwarrior's due
+    dates) give the same results on every machine; tests of other zones set their own."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
 
 
 async def _admin_execute(admin_url: str, *statements: str) -> None:

@@ -91,7 +91,7 @@ def _fields(tw: dict[str, Any]) -> dict[str, Any]:
     if tw.get("tags") is not None:
         fields["tags"] = tw["tags"]
     if tw.get("due") is not None:
-        fields["due_date"] = _parse_date(tw["due"], "due").astimezone().date().isoformat()
+        fields["due_date"] = _local_date(_parse_date(tw["due"], "due")).isoformat()
     if tw.get("entry") is not None:
         fields["created_at"] = _parse_date(tw["entry"], "entry").isoformat()
     if fields["status"] == "done" and tw.get("end") is not None:
@@ -171,11 +171,36 @@ def _utc(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).isoformat()
 
 
+def _tw_date(moment: datetime) -> str:
+    """An instant as Taskwarrior writes one: UTC, the year always in four digits."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}{utc:%m%dT%H%M%S}Z"  # strftime's %Y drops leading zeros
+
+
 def _format_date(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime(_TW_DATE)
+    return _tw_date(datetime.fromisoformat(iso))
+
+
+def _local_date(due: datetime) -> date:
+    """The day a Taskwarrior due instant falls on in the local time zone."""
+    try:
+        return due.astimezone().date()
+    except (OverflowError, ValueError):  # within hours of year 1 or 9999
+        raise _RecordError(f"'due' is out of range: {_tw_date(due)}") from None
 
 
 def _local_midnight(iso_date: str) -> str:
-    """The due date as Taskwarrior stores one: the local midnight it starts at, in UTC."""
-    midnight = datetime.combine(date.fromisoformat(iso_date), time()).astimezone()
-    return midnight.astimezone(UTC).strftime(_TW_DATE)
+    """The due date as Taskwarrior stores one: the local midnight it starts at, in UTC.
+
+    Where the clocks skip midnight (a DST change at 00:00) the day starts at the end of
+    the gap, as `task` has it. A date too near year 1 or 9999 to shift stays at 00:00 UTC.
+    """
+    day = date.fromisoformat(iso_date)
+    midnight = datetime.combine(day, time())
+    try:
+        start = midnight.astimezone()
+        if start.date() != day:  # no such local time: fold=1 reads it after the gap
+            start = midnight.replace(fold=1).astimezone()
+        return _tw_date(start)
+    except (OverflowError, ValueError):
+        return _tw_date(midnight.replace(tzinfo=UTC))

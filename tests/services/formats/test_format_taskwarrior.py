@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,8 @@ def test_waiting_status_of_older_versions() -> None:
     assert read_one(status="waiting", start=ENTRY).fields["status"] == "in_progress"
 
 
-def test_due_is_the_utc_date() -> None:
+def test_due_is_the_local_date() -> None:
+    """The run is in UTC (tests/conftest.py); other zones are tested below."""
     assert read_one(due="20240714T220000Z").fields["due_date"] == "2024-07-14"
 
 
@@ -140,9 +141,10 @@ TASKS: list[dict[str, Any]] = [
 
 def test_writer_output_is_what_task_import_expects() -> None:
     exported = json.loads("".join(taskwarrior.write(TASKS)))
-    assert uuid.UUID(exported[0]["uuid"]).version == 5
+    # Pinned: another uuid for the same task would duplicate it in Taskwarrior.
+    pinned = uuid.uuid5(taskwarrior.UUID_NAMESPACE, "1@2024-01-05T09:30:00.123456+00:00")
     assert exported[0] == {
-        "uuid": exported[0]["uuid"],
+        "uuid": str(pinned),
         "description": "Write report",
         "status": "pending",
         "entry": "20240105T093000Z",
@@ -185,24 +187,70 @@ def test_writer_uuid_tells_tasks_of_other_databases_apart() -> None:
     assert again == uuids[0]  # one task: its title changed, its creation instant did not
 
 
+BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # POSIX rules: no tzdata needed
+SANTIAGO_2024 = "<-04>4<-03>,M9.1.6/24,M4.1.6/24"  # clocks skip 00:00-01:00 on 8 Sep 2024
+TOKYO = "JST-9"
+
+
 @pytest.fixture
-def berlin_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The process's local time zone is Europe/Berlin (UTC+2 in summer)."""
-    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")  # POSIX rule: no tzdata needed
-    time.tzset()
-    yield
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Switch the process's local time zone for one test."""
+
+    def switch(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield switch
     monkeypatch.undo()
     time.tzset()
 
 
-@pytest.mark.usefixtures("berlin_time")
-def test_due_dates_are_local_midnights_as_taskwarrior_keeps_them() -> None:
-    """`task add due:2030-06-15` in Berlin stores 2030-06-14T22:00Z; both ways keep the day."""
-    [record] = read_bytes(b'[{"description": "x", "status": "pending", "due": "20300614T220000Z"}]')
-    exported = json.loads("".join(taskwarrior.write([{**TASKS[0], "due_date": "2030-06-15"}])))
+def exported_due(due_date: str) -> str:
+    [task] = json.loads("".join(taskwarrior.write([{**TASKS[0], "due_date": due_date}])))
+    due: str = task["due"]
+    return due
 
-    assert record.fields["due_date"] == "2030-06-15"
-    assert exported[0]["due"] == "20300614T220000Z"
+
+@pytest.mark.parametrize(
+    ("zone", "day", "stored"),
+    [
+        (BERLIN, "2030-06-15", "20300614T220000Z"),  # `task add due:2030-06-15` in Berlin
+        (SANTIAGO_2024, "2024-09-08", "20240908T040000Z"),  # midnight skipped: 01:00 -03
+        (TOKYO, "2030-01-01", "20291231T150000Z"),
+    ],
+)
+def test_due_dates_are_local_midnights_as_taskwarrior_keeps_them(
+    local_zone: Callable[[str], None], zone: str, day: str, stored: str
+) -> None:
+    local_zone(zone)
+    [record] = read_bytes(f'[{{"description": "x", "due": "{stored}"}}]'.encode())
+
+    assert record.fields["due_date"] == day
+    assert exported_due(day) == stored
+
+
+@pytest.mark.parametrize(
+    ("day", "stored"),
+    [("0001-01-01", "00010101T000000Z"), ("0999-06-01", "09990601T000000Z")],
+)
+def test_due_dates_of_any_year_keep_four_digits_and_never_crash(
+    local_zone: Callable[[str], None], day: str, stored: str
+) -> None:
+    local_zone(BERLIN)  # 0001-01-01 00:00 in Berlin is in year 0 in UTC: kept at 00:00Z
+    assert exported_due(day)[:4] == stored[:4]
+    local_zone("UTC")
+
+    assert exported_due(day) == stored
+    [record] = read_bytes(f'[{{"description": "x", "due": "{stored}"}}]'.encode())
+    assert record.fields["due_date"] == day
+
+
+def test_a_due_instant_out_of_local_range_is_a_record_error(
+    local_zone: Callable[[str], None],
+) -> None:
+    local_zone(TOKYO)
+    [record] = read_bytes(b'[{"description": "x", "due": "99991231T230000Z"}]')
+    assert record.error == "'due' is out of range: 99991231T230000Z"
 
 
 def test_writer_with_no_tasks() -> None:
