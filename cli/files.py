@@ -61,8 +61,21 @@ def _database_file(ctx: typer.Context) -> Path | None:
         url = make_url(state(ctx).database_url or get_settings().database_url)
     except (ArgumentError, ValidationError):
         return None  # the command itself reports the bad setting
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+    if url.get_backend_name() != "sqlite":
+        return None
+    return _sqlite_path(url.database or "")
+
+
+def _sqlite_path(database: str) -> Path | None:
+    """The file of a SQLite URL's database part: a path or a `file:` URI (None in memory)."""
+    from urllib.parse import unquote, urlsplit
+
+    if database.startswith("file:"):  # `file:/abs.db`, `file:rel.db`, `file:///abs.db?mode=rw`
+        parts = urlsplit(database)
+        if "mode=memory" in parts.query:
+            return None
+        database = unquote(parts.path)
+    if database in ("", ":memory:"):
         return None
     return Path(database).expanduser()
 
@@ -78,12 +91,13 @@ class AtomicFile:
     """A text file written under a temporary name and put in place only by `commit()`.
 
     Left without a commit (an error, Ctrl-C), the temporary file is removed and whatever
-    was at `path` before is untouched.
+    was at `path` before is untouched. A device or pipe is written directly instead.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._temp_name = ""
+        self._target = path
+        self._temp_name = ""  # none when writing straight to a device or pipe
         self._handle: IO[str] | None = None
 
     @property
@@ -95,13 +109,18 @@ class AtomicFile:
     def __enter__(self) -> Self:
         import tempfile  # here, not at module level: --help does not need it
 
+        # A symlink's target is what gets replaced; a device or pipe (`/dev/stderr`,
+        # `>(gzip > f)`) cannot be replaced at all and is written as it goes.
+        target = self.path.resolve()
         try:
-            fd, self._temp_name = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", dir=self.path.resolve().parent
-            )
+            if target.exists() and not target.is_file():
+                self._handle = target.open("w", encoding="utf-8", newline="")
+                return self
+            fd, self._temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             os.fchmod(fd, _new_file_mode())  # mkstemp's 0600 would survive the rename
         except OSError as exc:
             raise self._cannot_write(exc) from None
+        self._target = target
         self._handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
         return self
 
@@ -110,8 +129,10 @@ class AtomicFile:
         if self._handle is None or self._handle.closed:
             return
         self._handle.close()
+        if not self._temp_name:
+            return
         try:
-            os.replace(self._temp_name, self.path)
+            os.replace(self._temp_name, self._target)
         except OSError as exc:
             raise self._cannot_write(exc) from None
 
@@ -123,8 +144,9 @@ class AtomicFile:
     ) -> None:
         if self._handle is not None:
             self._handle.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._temp_name)
+        if self._temp_name:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._temp_name)
 
     def _cannot_write(self, exc: OSError) -> typer.Exit:
         return output.fail(

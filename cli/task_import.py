@@ -139,16 +139,17 @@ def import_tasks(
 
         async def work(session: "AsyncSession") -> "ImportReport":
             importer = TaskImporter.from_session(session)
-            return await importer.run(
+            report = await importer.run(
                 READERS[import_format](stream),
                 on_error=mode,
                 dry_run=dry_run,
                 on_reject=rejects_file.write,
                 on_progress=progress,
             )
+            rejects_file.keep()  # before the commit: if this fails, nothing is imported
+            return report
 
         report = run(ctx, work, write=not dry_run, explain=explain)
-        rejects_file.keep()
     if (report.rejected and rejects is None) or report.notes:
         _print_problems(report, import_format)
     output.message(_summary(report))

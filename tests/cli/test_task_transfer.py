@@ -1070,6 +1070,52 @@ def test_export_and_rejects_never_overwrite_the_database(cli: Cli, tmp_path: Pat
     assert [t["title"] for t in cli.tasks()] == ["kept"]
 
 
+@pytest.mark.parametrize("form", ["file:{path}?uri=true", "file://{path}?uri=true", "relative"])
+def test_a_database_named_any_way_is_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "tasks.db"
+    named = "tasks.db" if form == "relative" else form.format(path=database)
+    cli = Cli(f"sqlite+aiosqlite:///{named}")
+    cli.import_(0, write(tmp_path / "t.jsonl", jsonl({"title": "kept"})))
+    before = database.read_bytes()
+
+    result = cli.run(2, "tasks", "export", "--format", "csv", "--output", database)
+
+    assert "is the database" in result.stderr
+    assert database.read_bytes() == before
+
+
+def test_output_through_a_symlink_or_into_a_pipe(cli: Cli, tmp_path: Path) -> None:
+    """A link's target gets the data (the link stays); a pipe (like `/dev/stdout` or
+    `>(gzip > f)`) is written to, not replaced by a regular file."""
+    cli.import_(0, write(tmp_path / "t.jsonl", jsonl({"title": "kept"})))
+    target = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    pipes = [tmp_path / "export.pipe", tmp_path / "rejects.pipe"]
+    readers = []
+    for pipe in pipes:
+        os.mkfifo(pipe)
+        readers.append(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # so writers never block
+    try:
+        cli.run(0, "tasks", "export", "--output", link)
+        cli.run(0, "tasks", "export", "--format", "csv", "--output", pipes[0])
+        bad = write(tmp_path / "bad.jsonl", jsonl({"title": ""}))
+        cli.import_(3, bad, "--on-error", "skip", "--rejects", pipes[1])
+        received = [os.read(reader, 65536).decode() for reader in readers]
+    finally:
+        for reader in readers:
+            os.close(reader)
+
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8").splitlines()[1].startswith("kept,")
+    assert all(stat.S_ISFIFO(pipe.stat().st_mode) for pipe in pipes)
+    assert received[0].splitlines()[1].startswith("kept,")
+    assert json.loads(received[1])["record"] == 1
+
+
 def test_exported_file_gets_the_usual_permissions(cli: Cli, tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:
