@@ -82,10 +82,12 @@ def etag(version: int) -> str:
 
 
 _LISTED_TAG = re.compile(r'(W/)?"([^"]*)"')  # each tag of a header that matched the pattern
-_ISSUED_VERSION = re.compile(r"[1-9][0-9]*")  # what this API's tags hold: a version, from 1
+# What this API's tags hold: a version, from 1 (a longer number can match none of them).
+_ISSUED_VERSION = re.compile(r"[1-9][0-9]{0,18}")
 
 
 async def parse_if_match(
+    request: Request,
     if_match: Annotated[
         str | None,
         Header(
@@ -103,11 +105,16 @@ async def parse_if_match(
     strong comparison, so a weak tag (`W/"3"`) or one this API never issued matches
     nothing; when none is left the set is empty and the change fails (412, or 404 first).
     """
-    if if_match is None or if_match.strip() == "*":
+    if if_match is None:
         return None
+    # Several If-Match lines are one list (RFC 9110 §5.3); the parameter holds the first.
+    lines = request.headers.getlist("if-match")
+    if any(line.strip() == "*" for line in lines):
+        return None
+    listed = ", ".join(lines)
     return frozenset(
         int(tag[2])
-        for tag in _LISTED_TAG.finditer(if_match)
+        for tag in _LISTED_TAG.finditer(listed)
         if not tag[1] and _ISSUED_VERSION.fullmatch(tag[2])
     )
 

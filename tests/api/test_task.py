@@ -274,7 +274,23 @@ async def test_if_match_holds_when_any_listed_tag_is_current(
     assert response.json()["version"] == 3
 
 
-@pytest.mark.parametrize("if_match", ['W/"2"', '"02"', '"2.0"', '"1", "3"', '"a,2"'])
+async def test_if_match_on_several_header_lines_is_one_list(client: httpx.AsyncClient) -> None:
+    task = await create_task(client)
+    assert (await patch(client, task["id"], title="Second")).status_code == 200
+    url = task_url(task["id"])
+
+    stale = await client.patch(url, json={"title": "x"}, headers=[("If-Match", '"1"')])
+    listed = await client.patch(
+        url, json={"title": "Mine"}, headers=[("If-Match", '"1"'), ("If-Match", '"2"')]
+    )
+
+    assert_problem(stale, 412, "/problems/precondition-failed")
+    assert listed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "if_match", ['W/"2"', '"02"', '"2.0"', '"1", "3"', '"a,2"', f'"{"1" * 5000}"']
+)
 async def test_if_match_compares_tags_strongly_and_exactly(
     client: httpx.AsyncClient, if_match: str
 ) -> None:
