@@ -1,6 +1,6 @@
 """Liveness and database check."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.api.deps import DatabaseDep
 from app.api.errors import problem_responses
@@ -16,8 +16,11 @@ async def get_health(database: DatabaseDep) -> Health:
     return Health(status="ok", database="ok", engine=database.backend)
 
 
-@router.head("/health", responses={200: {"description": "The API and its database answer."}})
-async def head_health(database: DatabaseDep) -> Response:
-    """The same check, answered with headers only (for probes that send HEAD)."""
-    await database.ping()
-    return Response(media_type="application/json")  # what GET sends, body left out
+@router.head("/health", response_model=Health, responses=problem_responses(503))
+async def head_health(database: DatabaseDep) -> Health:
+    """The same check for probes that send HEAD: GET's status and headers, no body.
+
+    The body is built as for GET so that Content-Length matches it (RFC 9110 §9.3.2);
+    the server leaves it out.
+    """
+    return await get_health(database)
