@@ -6,6 +6,7 @@ not go to the same terminal); with stderr redirected they show nothing but the s
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,11 +76,9 @@ def test_import_and_export_show_progress_on_a_terminal(
     )
 
     assert (imported, exported) == (0, 0)
-    assert " records " in import_screen
-    assert "/s" in import_screen
+    assert re.search(r"[\d,]+ records +[\d,]+/s", import_screen)  # the live line
     assert f"imported {ROWS}" in import_screen
-    assert " tasks " in export_screen
-    assert "/s" in export_screen
+    assert re.search(r"[\d,]+ tasks +[\d,]+/s", export_screen)
     assert f"Exported {ROWS} tasks" in export_screen
     assert len((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()) == ROWS + 1
 
