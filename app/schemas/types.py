@@ -59,7 +59,7 @@ def sent_at_most(max_length: int) -> BeforeValidator:
         if isinstance(value, str) and len(value) > max_length:
             raise PydanticCustomError(
                 "string_too_long",
-                "String should have at most {max_length} characters",
+                "String should have at most {max_length} characters, spaces around it included",
                 {"max_length": max_length},
             )
         return value
