@@ -102,7 +102,7 @@ class AtomicFile:
 
     @property
     def handle(self) -> IO[str]:
-        """The open temporary file."""
+        """The file being written (the temporary one, unless writing to a pipe)."""
         assert self._handle is not None, "use AtomicFile in a with block"
         return self._handle
 
@@ -111,11 +111,11 @@ class AtomicFile:
 
         # A symlink's target is what gets replaced; a device or pipe (`/dev/stderr`,
         # `>(gzip > f)`) cannot be replaced at all and is written as it goes.
-        target = self.path.resolve()
         try:
-            if target.exists() and not target.is_file():
-                self._handle = target.open("w", encoding="utf-8", newline="")
+            if self.path.exists() and not self.path.is_file():  # stat follows the links
+                self._handle = self.path.open("w", encoding="utf-8", newline="")
                 return self
+            target = self.path.resolve()
             fd, self._temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             os.fchmod(fd, _new_file_mode())  # mkstemp's 0600 would survive the rename
         except OSError as exc:
