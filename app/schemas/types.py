@@ -67,9 +67,10 @@ def sent_at_most(max_length: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-# RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs.
+# RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs,
+# and a list may hold empty elements, which a recipient must accept and skip (§5.6.1).
 _ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|(,[ \t]*)*{_ENTITY_TAG}([ \t]*,([ \t]*{_ENTITY_TAG})?)*)[ \t]*$"
 
 # What each pattern above asks for, in words: Pydantic's own message quotes the regex.
 _PATTERN_MESSAGES = {

@@ -261,7 +261,9 @@ async def test_if_match_star_matches_any_version(client: httpx.AsyncClient) -> N
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("if_match", ['"2"', '"0", "2"', '"2", "0"', '"1",\t"2"', 'W/"1", "2"'])
+@pytest.mark.parametrize(
+    "if_match", ['"2"', '"0", "2"', '"2", "0"', '"1",\t"2"', 'W/"1", "2"', ', "1", , "2",']
+)
 async def test_if_match_holds_when_any_listed_tag_is_current(
     client: httpx.AsyncClient, if_match: str
 ) -> None:
