@@ -8,4 +8,3 @@ class Health(BaseModel):
 
     status: str = Field(description="Always `ok` (failures are a 503 problem document).")
     database: str = Field(description="Always `ok`: the database answered a query.")
-    engine: str = Field(description="Database engine in use: `sqlite` or `postgresql`.")
