@@ -6,6 +6,7 @@ import typer
 
 from app.core.clock import utctoday
 from app.core.enums import Priority, SortField, TaskStatus
+from app.core.ids import MAX_ID
 from cli import output, task_export, task_import
 from cli.errors import ExitCode
 from cli.filters import (
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Create, list, change and delete tasks.")
 
-TaskId = Annotated[int, typer.Argument(help="The task's id.", min=1)]
+TaskId = Annotated[int, typer.Argument(help="The task's id.", min=1, max=MAX_ID)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table.")]
 
 

@@ -354,7 +354,7 @@ def test_show_unknown_id_exits_1(cli):
     assert "Task 999 does not exist" in result.stderr
 
 
-@pytest.mark.parametrize("task_id", ["0", "abc"])
+@pytest.mark.parametrize("task_id", ["0", "abc", str(2**63)])  # 2**63: no id, as the API says
 def test_show_malformed_id_exits_2(cli, task_id):
     cli.fails(2, "tasks", "show", task_id)
 
