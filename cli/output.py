@@ -3,6 +3,7 @@
 Rich already honours `NO_COLOR` and leaves colour out when the stream is not a terminal.
 """
 
+import os
 import sys
 from collections.abc import Iterable
 from datetime import date
@@ -58,9 +59,15 @@ PRIORITY_STYLES = {
 }
 
 
+# Piped or redirected, where Rich would cut tables at 80 columns, a table is as wide as
+# its content, so `| grep` and `| cut` see every character; COLUMNS, when set, decides.
+_UNBOUNDED_WIDTH = 100_000
+
+
 def stdout() -> Console:
     """The console for results (user text is shown as typed: no `:emoji:` codes)."""
-    return Console(soft_wrap=False, emoji=False)
+    bounded = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+    return Console(soft_wrap=False, emoji=False, width=None if bounded else _UNBOUNDED_WIDTH)
 
 
 def stderr() -> Console:

@@ -627,3 +627,16 @@ def test_control_characters_in_stored_text_are_shown_not_sent_to_the_terminal(cl
     assert "line two\\x0dover" in shown.stdout
     assert "p\\x1b[2J" in refused.stderr
     assert cli.task(task_id)["title"] == hostile  # the data itself is kept as typed
+
+
+def test_piped_tables_keep_every_character(cli):
+    """Not a terminal and no COLUMNS: Rich would cut at 80 columns, hiding data from grep."""
+    title = "T" * 150
+    tag = "a" * 32
+    cli.add(title, "--tag", tag)
+
+    result = cli("tasks", "list", env={"COLUMNS": None})
+
+    assert result.exit_code == 0
+    assert title in result.stdout
+    assert tag in result.stdout
