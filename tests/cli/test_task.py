@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.core.ids import MAX_ID
 from cli.main import app
 
 TASK_READ_KEYS = {
@@ -574,9 +575,13 @@ def test_out_of_range_id_is_an_error_not_a_traceback(cli, task_id, command):
     )
 
     assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code in (1, 2)
     assert result.stdout == ""
-    assert task_id in result.stderr
+    if int(task_id) <= MAX_ID:  # a possible id: no such task
+        assert result.exit_code == 1
+        assert task_id in result.stderr
+    else:  # no id at all: bad usage, as the API's 422
+        assert result.exit_code == 2
+        assert str(MAX_ID) in result.stderr
 
 
 # --- overdue is judged in UTC ----------------------------------------------------------------
