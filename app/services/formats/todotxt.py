@@ -23,8 +23,9 @@ cancelled tasks (cancelled adds ``status:cancelled``; a completion date is
 ones (urgent→A, high→B, medium→C, low→D). Lossy by nature: the description
 is not written, times shrink to UTC dates, a newline in a title becomes a
 space, whitespace in a project becomes ``_`` (a ``+project`` is one word),
-and title words that look like ``+project``, ``@context`` or ``due:`` are
-read back as such.
+and title words that look like ``@context`` are read back as tags, like
+``+project`` or ``due:`` as the project or due date of a task without one (a
+task's own are written before such a title, so a reader takes them first).
 """
 
 import re
@@ -36,6 +37,7 @@ from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.lines import iter_text_lines
 
 FORMAT = FileFormat.TODOTXT
+_LOOKALIKE = re.compile(r"\+.|due:.")  # a title word a reader would take as project or due
 EXTENSIONS = (".txt",)
 
 _PRIORITY_TOKEN = re.compile(r"\(([A-Z])\)")
@@ -92,12 +94,16 @@ def format_line(task: Mapping[str, Any]) -> str:
         parts.append(f"({letter})")
     if task.get("created_at") and parts != ["x"]:
         parts.append(_utc_date(task["created_at"]))
-    parts.append(" ".join(str(task["title"]).split()))
-    if task.get("project"):
-        parts.append("+" + "_".join(str(task["project"]).split()))
-    parts += [f"@{tag}" for tag in task.get("tags") or ()]
-    if task.get("due_date"):
-        parts.append(f"due:{task['due_date']}")
+    title = " ".join(str(task["title"]).split())
+    project = ["+" + "_".join(str(task["project"]).split())] if task.get("project") else []
+    due = [f"due:{task['due_date']}"] if task.get("due_date") else []
+    tags = [f"@{tag}" for tag in task.get("tags") or ()]
+    # A title word like "+Home" or "due:..." would be read back as the task's own: then
+    # the task's go first (todo.txt allows them anywhere in the line).
+    if any(_LOOKALIKE.match(word) for word in title.split()):
+        parts += [*project, *due, title, *tags]
+    else:
+        parts += [title, *project, *tags, *due]
     if parts[0] == "x" and letter != "C":
         parts.append(f"pri:{letter}")
     if status in _STATUS_EXTENSIONS:

@@ -201,6 +201,23 @@ def test_writer_lines(overrides: dict[str, Any], line: str) -> None:
     assert list(todotxt.write([task(**overrides)])) == [line + "\n"]
 
 
+@pytest.mark.parametrize(
+    "title", ["Call mom +Home", "Pay by due:2020-01-01", "+Home first", "Plain words"]
+)
+def test_a_title_that_looks_like_metadata_keeps_the_tasks_own(title: str) -> None:
+    """The first `+project` and `due:` of a line are the task's: ours must come first."""
+    written = task(title=title, project="Family", due_date="2030-07-15", tags=["phone"])
+
+    [line] = todotxt.write([written])
+    fields = todotxt.parse_line(line)
+
+    assert (fields["title"], fields["project"], fields["due_date"]) == (
+        title,
+        "Family",
+        "2030-07-15",
+    )
+
+
 @pytest.mark.skipif(shutil.which("todo-txt") is None, reason="todo.txt-cli is not installed")
 def test_live_todo_sh_lists_our_export(tmp_path: Path) -> None:
     tasks = [
