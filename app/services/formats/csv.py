@@ -99,9 +99,12 @@ def _rows(stream: BinaryIO) -> Iterator[tuple[int, str, list[str]]]:
             yield start, raw, cells
     except csv.Error as exc:
         start = window.done + 1
+        hint = "check for an unbalanced double quote"
+        if "new-line character seen in unquoted field" in str(exc):
+            exc = csv.Error("a line ends with a lone carriage return (\\r)")  # not Python's words
+            hint = "save the file with \\n or \\r\\n line endings"
         raise FileFormatError(
-            f"the CSV is malformed in the record starting on line {start}: {exc} "
-            "(check for an unbalanced double quote)",
+            f"the CSV is malformed in the record starting on line {start}: {exc} ({hint})",
             start,
         ) from None
 

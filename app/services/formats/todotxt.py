@@ -37,6 +37,10 @@ from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.lines import iter_text_lines
 
 FORMAT = FileFormat.TODOTXT
+_LONE_CR = (
+    "the line holds a carriage return (\\r) that does not end it: "
+    "save the file with \\n or \\r\\n line endings"
+)
 _LOOKALIKE = re.compile(r"\+.|due:.")  # a title word a reader would take as project or due
 EXTENSIONS = (".txt",)
 
@@ -50,7 +54,10 @@ _STATUS_EXTENSIONS = frozenset({"in_progress", "cancelled"})
 def read(stream: BinaryIO) -> Iterator[RawRecord]:
     """Yield one record per non-blank line."""
     for number, raw in iter_text_lines(stream):
-        yield RawRecord(number, parse_line(raw), raw)
+        if "\r" in raw:  # old Mac line endings: one "line" would hold many tasks
+            yield RawRecord(number, {}, raw, error=_LONE_CR)
+        else:
+            yield RawRecord(number, parse_line(raw), raw)
 
 
 def write(tasks: Iterable[Mapping[str, Any]]) -> Iterator[str]:

@@ -191,3 +191,12 @@ def test_a_malformed_row_after_a_multiline_cell_names_its_own_line() -> None:
     with pytest.raises(FileFormatError, match="starting on line 4") as info:
         read_bytes(b'title,description\na,"x\ny"\nb,"ok"x\n')
     assert info.value.line == 4
+
+
+def test_old_mac_line_endings_say_what_to_do() -> None:
+    with pytest.raises(FileFormatError) as info:
+        read_bytes(b"title,priority\ra,low\rb,high\r")
+    assert str(info.value) == (
+        "the CSV is malformed in the record starting on line 1: a line ends with a lone "
+        "carriage return (\\r) (save the file with \\n or \\r\\n line endings)"
+    )

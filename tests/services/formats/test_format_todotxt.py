@@ -257,3 +257,10 @@ def test_live_todo_sh_lists_our_export(tmp_path: Path) -> None:
     [*_, refactor] = read_bytes((tmp_path / "done.txt").read_bytes())
     assert refactor.fields["status"] == "done"  # the x marker wins over status:in_progress
     assert refactor.raw.startswith("x ")
+
+
+def test_old_mac_line_endings_are_refused_not_merged_into_one_task() -> None:
+    records = read_bytes(b"(A) first +P\r(B) second due:2024-01-01\r\n(C) third\r\n")
+    assert [(r.number, r.error is None) for r in records] == [(1, False), (2, True)]
+    assert "carriage return" in (records[0].error or "")
+    assert records[1].fields["title"] == "third"
