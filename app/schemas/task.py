@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -11,7 +11,9 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.core.enums import ExportFormat, Priority, SortField, SortOrder, TaskStatus
 from app.schemas.types import (
@@ -99,8 +101,19 @@ class TaskImport(TaskCreate):
 
     created_at: UTCInputDateTime | None = Field(default=None, description="When it was created.")
     completed_at: UTCInputDateTime | None = Field(
-        default=None, description="When it was completed."
+        default=None, description="When it was completed (a done task only)."
     )
+
+    @model_validator(mode="after")
+    def _completed_only_when_done(self) -> Self:
+        """A completion time on a task that is not done would be dropped: refuse it."""
+        if self.completed_at is not None and self.status is not TaskStatus.DONE:
+            raise PydanticCustomError(
+                "completed_not_done",
+                "completed_at is only for a done task; this one is {status}",
+                {"status": str(self.status)},
+            )
+        return self
 
 
 class TaskUpdate(BaseModel):

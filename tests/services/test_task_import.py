@@ -174,7 +174,7 @@ async def test_history_from_the_file_is_kept() -> None:
                 completed_at="2024-01-06T00:00:00Z",
             ),
             record(2, title="done, time unknown", status="done"),
-            record(3, title="cancelled", status="cancelled", completed_at="2024-01-06T00:00:00Z"),
+            record(3, title="cancelled", status="cancelled"),
         ]
     )
     kept, unknown, cancelled = tasks.rows
@@ -184,6 +184,33 @@ async def test_history_from_the_file_is_kept() -> None:
     assert unknown["created_at"] == NOW
     assert unknown["completed_at"] == NOW
     assert cancelled["completed_at"] is None
+
+
+@pytest.mark.parametrize("status", ["todo", "in_progress", "cancelled"])
+async def test_a_completion_time_on_a_task_not_done_is_refused_not_dropped(status: str) -> None:
+    imp, tasks, _ = importer()
+
+    report = await imp.run(
+        [record(1, title="t", status=status, completed_at="2024-01-06T00:00:00Z")],
+        on_error=OnError.SKIP,
+    )
+
+    assert report.rejected == 1
+    assert report.problems[0].reason == (
+        f"record: completed_at is only for a done task; this one is {status}"
+    )
+    assert tasks.rows == []
+
+
+@pytest.mark.parametrize("created_at", [0, 1700000000, "1700000000", 1.7e12])
+async def test_a_creation_time_must_be_iso_8601_not_a_number(created_at: object) -> None:
+    imp, tasks, _ = importer()
+
+    report = await imp.run([record(1, title="t", created_at=created_at)], on_error=OnError.SKIP)
+
+    assert report.rejected == 1
+    assert "use an ISO 8601 date and time" in report.problems[0].reason
+    assert tasks.rows == []
 
 
 async def test_records_are_inserted_in_batches(small_batches: int) -> None:
