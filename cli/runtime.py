@@ -46,10 +46,12 @@ def run(
     work: "Callable[[AsyncSession], Awaitable[T]]",
     *,
     write: bool = True,
+    snapshot: bool = False,
     explain: "Callable[[AppError], None] | None" = None,
 ) -> T:
     """Run `work` in one transaction; map domain and validation errors to exit codes.
 
+    `snapshot`: a read whose queries all see one moment (`Database.session`).
     `explain` may print details of a domain error (e.g. every rejected record) first.
     """
     import asyncio  # here, not at module level: --help stays light
@@ -59,7 +61,7 @@ def run(
     from app.core.errors import AppError
 
     try:
-        return asyncio.run(_in_session(ctx, work, write=write))
+        return asyncio.run(_in_session(ctx, work, write=write, snapshot=snapshot))
     except AppError as error:
         if explain is not None:
             explain(error)
@@ -79,7 +81,11 @@ def run(
 
 
 async def _in_session(
-    ctx: typer.Context, work: "Callable[[AsyncSession], Awaitable[T]]", *, write: bool
+    ctx: typer.Context,
+    work: "Callable[[AsyncSession], Awaitable[T]]",
+    *,
+    write: bool,
+    snapshot: bool,
 ) -> T:
     from app.core.config import get_settings
     from app.core.database import Database
@@ -94,7 +100,7 @@ async def _in_session(
     )
     try:
         await database.create_all()
-        async with database.session(write=write) as session:
+        async with database.session(write=write, snapshot=snapshot) as session:
             return await work(session)
     finally:
         await database.dispose()

@@ -87,7 +87,7 @@ def export_tasks(
                 progress(exporter.exported)
             return exporter.exported
 
-        count = run(ctx, work, write=False)
+        count = run(ctx, work, write=False, snapshot=True)
     where = f" to {output.escape(str(output_file))}" if output_file else ""
     output.message(f"Exported {count} tasks{where} ({export_format}).")
 

@@ -106,6 +106,7 @@ def db(database: Database, connection: AsyncConnection) -> Database:
     )
     isolated.writer = factory
     isolated.reader = factory
+    isolated.snapshot_reader = factory
     return isolated
 
 

@@ -33,7 +33,11 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def _service(
-    make: Callable[[AsyncSession], S], *, write: bool, until: Literal["function", "request"]
+    make: Callable[[AsyncSession], S],
+    *,
+    write: bool,
+    until: Literal["function", "request"],
+    snapshot: bool = False,
 ) -> Any:
     """A dependency that gives `make(session)` over a session of its own.
 
@@ -45,10 +49,12 @@ def _service(
     out, so a failed commit is reported to the client instead of after a 200.
     `until="request"`: the session lives until the response has been sent, a streamed
     body included, so a stream can keep reading after the endpoint has returned.
+    `snapshot`: every read of the session sees one moment (`Database.session`).
     """
 
     async def dependency(request: Request) -> AsyncIterator[S]:
-        async with (await get_database(request)).session(write=write) as session:
+        database = await get_database(request)
+        async with database.session(write=write, snapshot=snapshot) as session:
             yield make(session)
 
     return Depends(dependency, scope=until)
@@ -73,7 +79,9 @@ ProjectReader = Annotated[
 StatsReader = Annotated[
     StatsService, _service(StatsService.from_session, write=False, until="function")
 ]
-TaskStreamer = Annotated[TaskExporter, _service(_exporter, write=False, until="request")]
+TaskStreamer = Annotated[
+    TaskExporter, _service(_exporter, write=False, until="request", snapshot=True)
+]
 
 
 def etag(version: int) -> str:

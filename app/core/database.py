@@ -5,6 +5,12 @@ SQLite gets two engines on one file: a *writer* whose transactions start with
 timeout for the lock) and a *reader* in autocommit mode (each read is one statement,
 WAL lets it run while a writer holds the lock, and it skips BEGIN/ROLLBACK round trips).
 PostgreSQL uses one pooled engine for both.
+
+A *snapshot* session (for exports) reads many batches in one read transaction, so the
+whole stream sees the database as it was when it began: a task changed meanwhile is
+neither repeated nor skipped. On SQLite it gets a connection of its own, outside the
+reader pool, so slow export clients never starve the API's reads; on PostgreSQL it is
+a pooled REPEATABLE READ transaction.
 """
 
 import asyncio
@@ -32,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import NullPool
 
 from app.core.errors import (
     AppError,
@@ -74,6 +81,7 @@ class Database:
             ) from exc
         self.writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.snapshot_reader = async_sessionmaker(self.snapshot_engine, expire_on_commit=False)
 
     def _create_engines(self, url: str, busy_timeout_ms: int, pool_size: int) -> None:
         self.url: URL = make_url(url)
@@ -86,26 +94,37 @@ class Database:
             self.read_engine = _sqlite_engine(
                 self.url, busy_timeout_ms, pool_size=pool_size, begin=None
             )
+            self.snapshot_engine = _sqlite_engine(
+                self.url, busy_timeout_ms, pool_size=0, begin="BEGIN"
+            )
         else:
             self.write_engine = create_async_engine(
                 self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0
             )
             self.read_engine = self.write_engine
+            self.snapshot_engine = self.write_engine.execution_options(
+                isolation_level="REPEATABLE READ"
+            )
 
     @asynccontextmanager
-    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, *, write: bool = True, snapshot: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """Yield a session; commit when the block succeeds, roll back on any exception.
 
         This is the one transaction boundary: services and repositories never commit.
         Database errors leave it as domain errors (busy → `DatabaseBusyError`, …).
+        `snapshot` (a read): every query of the session sees one moment of the database.
         """
-        factory = self.writer if write else self.reader
+        factory = self.writer if write else self.snapshot_reader if snapshot else self.reader
         try:
             async with factory() as session:
                 try:
                     yield session
                     if write:
                         await session.commit()
+                    elif snapshot:
+                        await session.rollback()  # ends the read transaction
                 except BaseException:
                     await session.rollback()
                     raise
@@ -167,6 +186,7 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+            await self.snapshot_engine.dispose()
 
     @property
     def safe_url(self) -> str:
@@ -198,7 +218,8 @@ def _sqlite_engine(
 
     See https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
 
-    A fixed pool, no overflow: an overflow connection is closed on return, and each new
+    `pool_size=0`: no pool, a connection opened for each session and closed after it.
+    Otherwise a fixed pool, no overflow: an overflow connection is closed on return, and each new
     one costs a thread, a file open and its PRAGMAs (under load that was one in every
     ~40 requests). Callers beyond the pool queue on it, without polling. The writer has
     one connection per process, so writers queue here instead of sleeping in SQLite's
@@ -212,13 +233,14 @@ def _sqlite_engine(
     connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000}
     if reader:  # point reads on the event loop's thread (see app.core.sqlite_driver)
         connect_args["inline_point_reads"] = True
-    options: dict[str, Any] = {
-        "connect_args": connect_args,
-        "pool_size": pool_size,
-        "max_overflow": 0,
-    }
+    options: dict[str, Any] = {"connect_args": connect_args}
+    if pool_size == 0:  # a connection per session (snapshots: never wait for a pool)
+        options["poolclass"] = NullPool
+    else:
+        options.update(pool_size=pool_size, max_overflow=0)
     if not reader:
-        options["pool_timeout"] = busy_timeout_ms / 1000
+        if pool_size:
+            options["pool_timeout"] = busy_timeout_ms / 1000
     else:
         # Reads never BEGIN, so there is nothing to roll back: skip those round trips.
         options["isolation_level"] = "AUTOCOMMIT"
