@@ -1,5 +1,6 @@
 """Task endpoints: HTTP in, one service call, HTTP out."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -127,11 +128,23 @@ async def export_tasks(
     """Stream every task matching the list filters as JSON lines or CSV."""
     filters = TaskFilters.model_validate(query.model_dump(exclude={"format"}))
     fmt = FileFormat(query.format)  # ExportFormat: the subset the API offers
+    chunks = exporter.chunks(filters, fmt)
+    # The first chunk is read before the response starts: a database that is busy or
+    # unreachable is then a 503 problem with Retry-After, not a 200 cut off mid-body.
+    first = await anext(chunks, "")
     return StreamingResponse(
-        exporter.chunks(filters, fmt),
+        _after(first, chunks),
         media_type=EXPORT_MEDIA_TYPES[query.format],
         headers={"Content-Disposition": f'attachment; filename="tasks.{query.format}"'},
     )
+
+
+async def _after(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    """`first`, then the rest of the stream."""
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 @router.get(

@@ -112,6 +112,7 @@ async def test_every_endpoint_is_503_not_500_when_the_database_is_unreachable(
     assert_unavailable(await http.post("/api/v1/tasks", json={"title": "lost?"}))
     assert_unavailable(await http.patch("/api/v1/tasks/1", json={"title": "lost?"}))
     assert_unavailable(await http.get("/api/v1/stats"))
+    assert_unavailable(await http.get("/api/v1/tasks/export"))  # before a byte is streamed
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite outage = unopenable file; PostgreSQL uses a proxy")
