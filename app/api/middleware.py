@@ -104,8 +104,8 @@ class BodySizeLimitMiddleware:
 
     def _detail(self) -> str:
         return (
-            f"The request body is larger than {self.max_bytes} bytes; send less per request "
-            "(bulk: at most 1,000 tasks per call; big files: `app-cli tasks import`)."
+            f"The request body is larger than {self.max_bytes} bytes; send fewer tasks per "
+            "bulk call, or import big files with `app-cli tasks import`."
         )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -75,6 +75,22 @@ async def test_bulk_accepts_a_thousand_tasks(client: httpx.AsyncClient) -> None:
     assert [t["title"] for t in await exported(client)] == [f"task {n}" for n in range(1000)]
 
 
+async def test_bulk_of_a_thousand_tasks_at_every_length_limit_fits_the_body_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    """1,000 tasks at their longest, sent as `json.dumps` escapes them (32 MB): not a 413."""
+    longest = {"title": "é" * 200, "description": "é" * 5000, "tags": [f"t{n}" for n in range(20)]}
+    body = json.dumps({"tasks": [longest] * 1000}).encode()  # \u00e9: six bytes a character
+
+    response = await client.post(
+        "/api/v1/tasks/bulk", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert len(body) > 30_000_000
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["created"] == 1000
+
+
 async def test_bulk_refuses_a_thousand_and_one_tasks(client: httpx.AsyncClient) -> None:
     response = await bulk(client, [{"title": f"task {n}"} for n in range(1001)])
     body = assert_problem(response, 422)
