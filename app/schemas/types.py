@@ -18,13 +18,13 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-_ISO_DATETIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _require_iso_datetime(value: Any) -> Any:
     # Pydantic alone also takes numbers as Unix timestamps (0 is 1970-01-01, 1.7e12 is
     # read as milliseconds): an import file's created_at must say what it means.
-    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME_START.match(value)):
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError("use an ISO 8601 date and time, such as 2024-01-05T09:30:00+00:00")
 
@@ -34,9 +34,6 @@ UTCInputDateTime = Annotated[
 ]
 """A datetime read from outside, ISO 8601 only: converted to UTC; one without an offset is
 taken as UTC."""
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _require_iso_date(value: Any) -> Any:

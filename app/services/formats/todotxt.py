@@ -37,12 +37,13 @@ from app.services.formats.base import FileFormat, RawRecord
 from app.services.formats.lines import iter_text_lines
 
 FORMAT = FileFormat.TODOTXT
+EXTENSIONS = (".txt",)
+
 _LONE_CR = (
     "the line holds a carriage return (\\r) that does not end it: "
     "save the file with \\n or \\r\\n line endings"
 )
 _LOOKALIKE = re.compile(r"\+.|due:.")  # a title word a reader would take as project or due
-EXTENSIONS = (".txt",)
 
 _PRIORITY_TOKEN = re.compile(r"\(([A-Z])\)")
 _PRIORITY_LETTER = re.compile(r"[A-Z]")
