@@ -52,32 +52,15 @@ def check_target(ctx: typer.Context, path: Path, option: str, source: str | None
 def _database_file(ctx: typer.Context) -> Path | None:
     """The SQLite file the command uses, if it uses one."""
     from pydantic import ValidationError
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     from app.core.config import get_settings
+    from app.core.database import sqlite_file
 
     try:
-        url = make_url(state(ctx).database_url or get_settings().database_url)
+        return sqlite_file(state(ctx).database_url or get_settings().database_url)
     except (ArgumentError, ValidationError):
         return None  # the command itself reports the bad setting
-    if url.get_backend_name() != "sqlite":
-        return None
-    return _sqlite_path(url.database or "")
-
-
-def _sqlite_path(database: str) -> Path | None:
-    """The file of a SQLite URL's database part: a path or a `file:` URI (None in memory)."""
-    from urllib.parse import unquote, urlsplit
-
-    if database.startswith("file:"):  # `file:/abs.db`, `file:rel.db`, `file:///abs.db?mode=rw`
-        parts = urlsplit(database)
-        if "mode=memory" in parts.query:
-            return None
-        database = unquote(parts.path)
-    if database in ("", ":memory:"):
-        return None
-    return Path(database).expanduser()
 
 
 def _new_file_mode() -> int:

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -199,12 +200,28 @@ def _has_all_tables(sync_conn: Any, metadata: MetaData) -> bool:
     return all(inspector.has_table(table.name) for table in metadata.sorted_tables)
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names (a path or a `file:` URI); None in memory or not SQLite."""
+    url = make_url(url)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite":
+        return None
+    if database.startswith("file:"):  # `file:/abs.db`, `file:rel.db`, `file:///abs.db?mode=rw`
+        parts = urlsplit(database)
+        if "mode=memory" in parts.query:
+            return None
+        database = unquote(parts.path)
+    if database in ("", ":memory:"):
+        return None
+    return Path(database).expanduser()
+
+
 def _check_sqlite_directory(url: URL) -> None:
     """Refuse a SQLite file whose directory does not exist, before any driver thread starts."""
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
+    path = sqlite_file(url)
+    if path is None or (url.database or "").startswith("file:"):  # SQLite reports those
         return
-    directory = Path(database).expanduser().resolve().parent
+    directory = path.resolve().parent
     if not directory.is_dir():
         raise DatabaseUnavailableError(
             f"The database cannot be opened: the directory {directory} does not exist."

@@ -261,14 +261,22 @@ async def test_if_match_star_matches_any_version(client: httpx.AsyncClient) -> N
     assert response.status_code == 200
 
 
+async def task_at_version_2(client: httpx.AsyncClient) -> dict[str, Any]:
+    """A task changed once since it was created: titled "Second", ETag "2"."""
+    task = await create_task(client)
+    response = await patch(client, task["id"], title="Second")
+    assert response.status_code == 200
+    updated: dict[str, Any] = response.json()
+    return updated
+
+
 @pytest.mark.parametrize(
     "if_match", ['"2"', '"0", "2"', '"2", "0"', '"1",\t"2"', 'W/"1", "2"', ', "1", , "2",']
 )
 async def test_if_match_holds_when_any_listed_tag_is_current(
     client: httpx.AsyncClient, if_match: str
 ) -> None:
-    task = await create_task(client)
-    assert (await patch(client, task["id"], title="Second")).status_code == 200
+    task = await task_at_version_2(client)
 
     response = await patch(client, task["id"], if_match=if_match, title="Mine")
 
@@ -277,8 +285,7 @@ async def test_if_match_holds_when_any_listed_tag_is_current(
 
 
 async def test_if_match_on_several_header_lines_is_one_list(client: httpx.AsyncClient) -> None:
-    task = await create_task(client)
-    assert (await patch(client, task["id"], title="Second")).status_code == 200
+    task = await task_at_version_2(client)
     url = task_url(task["id"])
 
     stale = await client.patch(url, json={"title": "x"}, headers=[("If-Match", '"1"')])
@@ -296,8 +303,7 @@ async def test_if_match_on_several_header_lines_is_one_list(client: httpx.AsyncC
 async def test_if_match_compares_tags_strongly_and_exactly(
     client: httpx.AsyncClient, if_match: str
 ) -> None:
-    task = await create_task(client)
-    assert (await patch(client, task["id"], title="Second")).status_code == 200
+    task = await task_at_version_2(client)
 
     patched = await patch(client, task["id"], if_match=if_match, title="Mine")
     deleted = await client.delete(task_url(task["id"]), headers={"If-Match": if_match})
