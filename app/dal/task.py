@@ -1,10 +1,8 @@
 """Database access for tasks: every task query, filter, sort and keyset page."""
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -23,16 +21,16 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from app.core.database import POINT_READ
-from app.core.enums import CLOSED_STATUSES, PRIORITY_RANK, SortField, SortOrder
+from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
+from app.dal import task_bulk
 from app.dal.project import name_key
 from app.models import Project, Task
-from app.models.base import encode_tags, unicode_lower
+from app.models.base import unicode_lower
 from app.schemas.task import TaskFilters
 
 READ_COLUMNS = (
@@ -106,7 +104,7 @@ class TaskRepository:
         if not return_ids:
             connection = await self.session.connection()
             if connection.dialect.name == "sqlite":
-                await _sqlite_executemany(connection, rows)
+                await task_bulk.insert_tasks(connection, rows)
             else:
                 # The Core table, not the ORM entity: one executemany, no per-row ORM work.
                 await self.session.execute(insert(TASKS), rows)
@@ -227,66 +225,6 @@ class TaskRepository:
         """
         connection = await self.session.connection()
         return await connection.execute(stmt, params)
-
-
-_SQLITE_INSERT_COLUMNS = (
-    "title",
-    "description",
-    "status",
-    "priority",
-    "due_date",
-    "project_id",
-    "tags",
-    "created_at",
-    "updated_at",
-    "completed_at",
-    "version",
-)
-_SQLITE_INSERT = (
-    f"INSERT INTO {TASKS.name} ({', '.join(_SQLITE_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_SQLITE_INSERT_COLUMNS))})"
-)
-
-
-@lru_cache(maxsize=1024)
-def _sqlite_datetime(value: datetime) -> str:
-    """A UTC datetime in the text form SQLAlchemy's SQLite dialect stores and reads back."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _sqlite_params(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    due, completed = row["due_date"], row["completed_at"]
-    return (
-        row["title"],
-        row["description"],
-        row["status"],  # a StrEnum: the driver binds it as its text value
-        PRIORITY_RANK[row["priority"]],
-        due.isoformat() if due is not None else None,
-        row["project_id"],
-        encode_tags(row["tags"]),
-        _sqlite_datetime(row["created_at"]),
-        _sqlite_datetime(row["updated_at"]),
-        _sqlite_datetime(completed) if completed is not None else None,
-        row["version"],
-    )
-
-
-async def _sqlite_executemany(
-    connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Bulk insert through the driver's own executemany, inside the session's transaction.
-
-    SQLAlchemy's per-row bind processing (type decorators, datetime formatting) costs
-    several times SQLite's own insert; these values are converted once, here, to exactly
-    what those types would store (a DAL test reads them back through the ORM types).
-    """
-    params = [_sqlite_params(row) for row in rows]
-    raw = await connection.get_raw_connection()
-    try:
-        cursor = await raw.driver_connection.executemany(_SQLITE_INSERT, params)  # type: ignore[union-attr]
-        await cursor.close()
-    except sqlite3.Error as exc:  # wrap like SQLAlchemy would, so the boundary translates it
-        raise DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.Error) from exc
 
 
 def _read_select() -> Select[Any]:
