@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
 
-from app.core.database import translate_db_error
+from app.core.db_errors import translate_db_error
 from app.core.errors import (
     AppError,
     BadRequestError,

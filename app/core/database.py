@@ -15,7 +15,6 @@ a pooled REPEATABLE READ transaction.
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,47 +23,22 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import (
-    ArgumentError,
-    DBAPIError,
-    IntegrityError,
-    InvalidRequestError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from sqlalchemy.exc import ArgumentError, InvalidRequestError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
-from app.core.errors import (
-    AppError,
-    ConflictError,
-    DatabaseBusyError,
-    DatabaseUnavailableError,
-    DatabaseUrlError,
-)
+from app.core.db_errors import translate_db_error
+from app.core.errors import DatabaseBusyError, DatabaseUnavailableError, DatabaseUrlError
 from app.core.sqlite_driver import ONE_HOP_DRIVER
 from app.core.sqlite_driver import POINT_READ as POINT_READ  # for the DAL
 
 logger = logging.getLogger(__name__)
 
-_BUSY_MARKERS = ("database is locked", "database is busy", "database table is locked")
-# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
-_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
-_UNAVAILABLE_MARKERS = ("unable to open database file",)
-# What a driver raises when the server cannot be reached (not, say, a broken stdout pipe).
-_CONNECTION_ERRORS = (
-    ConnectionRefusedError,
-    ConnectionResetError,
-    ConnectionAbortedError,
-    socket.gaierror,
-    TimeoutError,
-)
 _CREATE_ATTEMPTS = 5
 _DDL_LOCK = 0x7461736B  # any constant shared by every process of this app ("task")
 
@@ -290,30 +264,3 @@ def _sqlite_engine(
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
-
-
-def translate_db_error(exc: BaseException) -> AppError | None:
-    """Map a driver error to the domain error a caller can act on, or None if unexpected."""
-    if isinstance(exc, SQLAlchemyTimeoutError):  # no pooled connection free in time
-        return DatabaseBusyError("The database is busy; retry in a moment.")
-    if isinstance(exc, StaleDataError):
-        return ConflictError("The task was changed by someone else at the same time; retry.")
-    if isinstance(exc, IntegrityError):
-        return ConflictError(
-            "The change conflicts with the current data (a name already taken, or a project "
-            "deleted meanwhile); check and retry."
-        )
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    message = str(orig).lower()
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if any(marker in message for marker in _BUSY_MARKERS) or sqlstate in _BUSY_SQLSTATES:
-        return DatabaseBusyError("The database is busy; retry in a moment.")
-    connection_lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
-    if (
-        connection_lost
-        or isinstance(orig, _CONNECTION_ERRORS)
-        or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P", "53")))
-        or any(marker in message for marker in _UNAVAILABLE_MARKERS)
-    ):
-        return DatabaseUnavailableError("The database is unreachable; retry later.")
-    return None

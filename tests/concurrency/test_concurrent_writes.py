@@ -25,7 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.api.errors import app_error_response
-from app.core.database import Database, translate_db_error
+from app.core.database import Database
+from app.core.db_errors import translate_db_error
 from app.core.errors import DatabaseBusyError
 from app.services.formats import READERS, FileFormat
 from app.services.task_import import ImportReport, TaskImporter
