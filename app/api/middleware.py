@@ -56,9 +56,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:  # the last resort: anything no handler took
+            response = internal_error_response(Request(scope), exc)  # logs it with the id
             if response_started:
-                raise
-            await internal_error_response(Request(scope), exc)(scope, receive, send_with_id)
+                # Too late for a 500 (e.g. an export failing mid-stream). Returning without
+                # finishing the body makes the server close the connection, so the client
+                # sees a cut-short response, and the traceback is logged once, with the id.
+                return
+            await response(scope, receive, send_with_id)
         finally:
             logger.info(
                 "request",

@@ -1,5 +1,6 @@
 """Errors across the API: problem details, request ids, unknown routes, 500s, body limits."""
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -7,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.core.database import Database
 from app.dal.task import TaskRepository
 from app.main import create_app
+from app.services import task_export
 from app.services.task import TaskService
 from tests.api.helpers import (
     PROJECTS,
@@ -269,6 +272,74 @@ async def test_unexpected_error_is_500_revealing_nothing(
     assert getattr(failures[0], "request_id", None) == "trace-500"
     assert SECRET in caplog.text
     assert "Traceback" in caplog.text
+
+
+@pytest.fixture
+async def started_app(db: Database) -> AsyncIterator[FastAPI]:
+    """The app, started, for tests that call it as a raw ASGI application."""
+    app = create_app(Settings(database_url=db.safe_url), database=db)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def test_export_failing_mid_stream_is_cut_short_and_logged_once_with_the_request_id(
+    started_app: FastAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once a 200 is on its way, a failure can only end the body early: the client sees a
+    truncated stream (the server closes the connection), the log one traceback with the id."""
+    real_next_chunk = task_export._next_chunk
+    chunks_read = 0
+
+    def fail_after_the_first_chunk(chunks: Any) -> str:
+        nonlocal chunks_read
+        chunks_read += 1
+        if chunks_read > 1:
+            raise RuntimeError(SECRET)
+        return real_next_chunk(chunks)
+
+    sent: list[dict[str, Any]] = []
+
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if requested:  # the client stays connected: it is the server that cuts the stream
+            await asyncio.Event().wait()
+        requested = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/api/v1/tasks/export",
+        "raw_path": b"/api/v1/tasks/export",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"x-request-id", b"trace-cut")],
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1234),
+        "root_path": "",
+    }
+    transport = httpx.ASGITransport(app=started_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await http.post(TASKS, json={"title": "exported"})).status_code == 201
+    monkeypatch.setattr(task_export, "_next_chunk", fail_after_the_first_chunk)
+    await started_app(scope, receive, send)  # returns: nothing is raised to the server
+
+    start, *bodies = sent
+    assert start["type"] == "http.response.start"
+    assert start["status"] == 200
+    assert b'"title": "exported"' in b"".join(m.get("body", b"") for m in bodies)
+    assert all(m.get("more_body") for m in bodies), "the body must not be marked complete"
+    failures = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert len(failures) == 1
+    assert getattr(failures[0], "request_id", None) == "trace-cut"
+    assert failures[0].getMessage() == "request.failed"
 
 
 async def test_unexpected_error_during_a_write_leaves_nothing_behind(
