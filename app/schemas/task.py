@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 from app.core.enums import ExportFormat, Priority, SortField, SortOrder, TaskStatus
 from app.schemas.types import (
     NOT_BLANK_TEXT,
+    TAG_INPUT,
+    TAG_RULE,
     TEXT,
     IsoDate,
     UTCDateTime,
@@ -26,10 +28,7 @@ from app.schemas.types import (
 )
 
 MAX_TAGS = 20
-TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
-# What a caller may send for one tag: the stored form before lowercasing and trimming.
-TAG_INPUT_PATTERN = r"^[ \t]*[A-Za-z0-9][A-Za-z0-9_-]{0,31}[ \t]*$"
-_TAG_INPUT = re.compile(TAG_INPUT_PATTERN)
+_TAG_INPUT = re.compile(TAG_INPUT)
 PAGE_LIMIT_MAX = 200
 PAGE_LIMIT_DEFAULT = 50
 
@@ -49,15 +48,12 @@ ProjectName = Annotated[
 def normalize_tags(tags: list[str]) -> list[str]:
     """Check, lowercase, de-duplicate and sort tags; at most `MAX_TAGS` sent.
 
-    The check is the one the OpenAPI states (`TAG_INPUT_PATTERN`, `maxItems`), on what was
+    The check is the one the OpenAPI states (`TAG_INPUT`, `maxItems`), on what was
     sent, so a request the document calls valid is accepted and every other one refused.
     """
     if not all(map(_TAG_INPUT.fullmatch, tags)):  # C loops: this runs for every imported row
         bad = sorted({tag for tag in tags if not _TAG_INPUT.fullmatch(tag)})
-        raise ValueError(
-            f"invalid tag(s) {', '.join(map(repr, bad))}: use 1-32 of a-z, 0-9, '_' or '-', "
-            "starting with a letter or digit"
-        )
+        raise ValueError(f"invalid tag(s) {', '.join(map(repr, bad))}: {TAG_RULE}")
     if len(tags) > MAX_TAGS:
         raise ValueError(f"at most {MAX_TAGS} tags, got {len(tags)}")
     return sorted(set(map(str.lower, map(str.strip, tags))))
@@ -69,13 +65,16 @@ Tags = Annotated[
     WithJsonSchema(
         {
             "type": "array",
-            "items": {"type": "string", "pattern": TAG_INPUT_PATTERN},
+            "items": {"type": "string", "pattern": TAG_INPUT},
             "maxItems": MAX_TAGS,
         }
     ),
 ]
+# A filter names tags as a task's tags are sent (a task has at most MAX_TAGS, so a longer
+# list could match nothing); a comma or a space inside one would not name a tag at all.
 TagFilter = Annotated[
-    list[Annotated[str, StringConstraints(pattern=TEXT)]],
+    list[Annotated[str, StringConstraints(pattern=TAG_INPUT)]],
+    Field(max_length=MAX_TAGS),
     AfterValidator(lambda tags: sorted({t.strip().lower() for t in tags})),
 ]
 

@@ -78,6 +78,10 @@ def sent_at_most(max_length: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+# One tag as a caller may send it: the stored form before it is trimmed and lowercased.
+TAG_INPUT = r"^[ \t]*[A-Za-z0-9][A-Za-z0-9_-]{0,31}[ \t]*$"
+TAG_RULE = "use 1-32 of a-z, 0-9, '_' or '-', starting with a letter or digit"
+
 # RFC 9110 §13.1.1: `If-Match = "*" / #entity-tag`; optional whitespace is spaces and tabs,
 # and a list may hold empty elements, which a recipient must accept and skip (§5.6.1).
 _ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
@@ -87,6 +91,7 @@ IF_MATCH_PATTERN = rf"^[ \t]*(\*|(,[ \t]*)*{_ENTITY_TAG}([ \t]*,([ \t]*{_ENTITY_
 _PATTERN_MESSAGES = {
     TEXT: "must not contain NUL (\\x00) characters",
     NOT_BLANK_TEXT: "must hold something besides whitespace, and no NUL (\\x00) characters",
+    TAG_INPUT: TAG_RULE,
     IF_MATCH_PATTERN: 'use the ETag of a GET (such as "3"), several separated by commas, or *',
 }
 

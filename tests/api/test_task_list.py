@@ -174,6 +174,33 @@ async def test_tag_filter_matches_whole_tags_literally(client: httpx.AsyncClient
     assert await list_ids(client, tag="abc") == [longer]
 
 
+@pytest.mark.parametrize("value", ["x1,x2", "x2,x3", "", " ", "-x", "a b", "%", "x" * 33])
+async def test_a_tag_filter_that_cannot_name_a_tag_is_422(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    # Tags are stored as ",x1,x2,x3,": a comma in the filter used to match adjacent tags.
+    await create_task(client, tags=["x1", "x2", "x3"])
+
+    response = await client.get(TASKS, params={"tag": ["x1", value]})
+
+    body = assert_invalid(response, ["query", "tag", 1])
+    assert "a-z, 0-9" in body["errors"][0]["msg"]
+
+
+async def test_more_tag_filters_than_a_task_can_have_is_422(client: httpx.AsyncClient) -> None:
+    # ~1,000 of them made SQLite's expression tree too deep: a 500.
+    twenty = [f"t{n}" for n in range(20)]
+    assert (await client.get(TASKS, params={"tag": twenty})).status_code == 200
+
+    for count in (21, 1_000):
+        response = await client.get(TASKS, params={"tag": [f"t{n}" for n in range(count)]})
+        assert_invalid(response, ["query", "tag"])
+        export = await client.get(
+            f"{TASKS}/export", params={"tag": [f"t{n}" for n in range(count)]}
+        )
+        assert_invalid(export, ["query", "tag"])
+
+
 async def test_due_before_and_after_are_strict_and_skip_undated_tasks(
     client: httpx.AsyncClient,
 ) -> None:

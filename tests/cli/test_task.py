@@ -309,6 +309,8 @@ def test_list_table_hints_the_next_page_on_stderr(cli, seed):
         pytest.param(["--priority", "extreme"], "extreme", id="bad-priority"),
         pytest.param(["--sort", "colour"], "colour", id="bad-sort"),
         pytest.param(["--q", "q" * 201], "200", id="search-201-chars"),
+        pytest.param(["--tag", "a,b"], "a-z, 0-9", id="tag-with-a-comma"),
+        pytest.param([f"--tag=t{n}" for n in range(21)], "at most 20", id="21-tags"),
     ],
 )
 def test_list_rejects_invalid_input_with_exit_2(cli, args, expected):
