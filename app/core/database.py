@@ -244,8 +244,8 @@ def _sqlite_engine(
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
-        # Unicode-aware lower() for case-insensitive search (app.models.base.unicode_lower).
-        dbapi_connection.create_function("unicode_lower", 1, _lower, deterministic=True)
+        # Unicode case folding for case-insensitive search (app.models.base.casefold).
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -262,5 +262,5 @@ def _sqlite_engine(
     return engine
 
 
-def _lower(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) else value
+def _casefold(value: str | None) -> str | None:
+    return value.casefold() if isinstance(value, str) else value

@@ -30,7 +30,7 @@ from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
 from app.dal import task_bulk
 from app.dal.project import name_key
 from app.models import Project, Task
-from app.models.base import unicode_lower
+from app.models.base import casefold
 from app.schemas.task import TaskFilters
 
 READ_COLUMNS = (
@@ -279,11 +279,22 @@ def _conditions(filters: TaskFilters, today: date) -> list[ColumnElement[bool]]:
             )
         )
     if filters.q:
-        needle = filters.q.lower()
+        # Folded in SQL like the columns, so both sides fold alike on either engine.
+        needle = casefold(literal(_like_escaped(filters.q)))
         conditions.append(
             or_(
-                unicode_lower(Task.title).contains(needle, autoescape=True),
-                unicode_lower(Task.description).contains(needle, autoescape=True),
+                casefold(Task.title).contains(needle, escape=_LIKE_ESCAPE),
+                casefold(Task.description).contains(needle, escape=_LIKE_ESCAPE),
             )
         )
     return conditions
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """`text` matched literally by LIKE: its wildcards and the escape character escaped."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return text

@@ -35,28 +35,32 @@ def encode_tags(tags: list[str]) -> str:
     return f"{TAG_SEPARATOR}{TAG_SEPARATOR.join(tags)}{TAG_SEPARATOR}" if tags else ""
 
 
-class unicode_lower(FunctionElement[str]):
-    """`lower()` that lowercases every letter, not only ASCII ones, on both engines.
+class casefold(FunctionElement[str]):
+    """Text folded for case-insensitive comparison, the same way on both engines.
 
-    SQLite's built-in lower() is ASCII-only, so SQLite connections register
-    `unicode_lower` (Python's str.lower; see app/core/database.py). PostgreSQL's lower()
-    follows the collation, and `title` is collated "C" for stable ordering, so the text
-    is compared in the database's default collation instead.
+    SQLite's built-in lower() is ASCII-only, so SQLite connections register `casefold`
+    (Python's str.casefold; see app/core/database.py): "ΟΔΟΣ" and "οδός"'s sigma, "STRASSE"
+    and "Straße" fold alike. PostgreSQL 15 has no casefold(): there it is lower() in the
+    database's default collation (`title` is collated "C" for stable ordering, where lower()
+    is ASCII-only) with the two folds lower() leaves out that matter in practice, final
+    sigma and sharp s. Apply it to both sides of a comparison.
     """
 
     type = String()
     inherit_cache = True
-    name = "unicode_lower"
+    name = "casefold"
 
 
-@compiles(unicode_lower, "postgresql")
-def _unicode_lower_postgresql(element: unicode_lower, compiler: Any, **kw: Any) -> str:
-    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "default")'
+@compiles(casefold, "postgresql")
+def _casefold_postgresql(element: casefold, compiler: Any, **kw: Any) -> str:
+    lowered = f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "default")'
+    # final sigma -> sigma, sharp s -> ss
+    return f"replace(replace({lowered}, '\u03c2', '\u03c3'), '\u00df', 'ss')"
 
 
-@compiles(unicode_lower)
-def _unicode_lower_default(element: unicode_lower, compiler: Any, **kw: Any) -> str:
-    return f"unicode_lower({compiler.process(element.clauses, **kw)})"
+@compiles(casefold)
+def _casefold_default(element: casefold, compiler: Any, **kw: Any) -> str:
+    return f"casefold({compiler.process(element.clauses, **kw)})"
 
 
 # 64-bit ids on PostgreSQL; SQLite keeps INTEGER PRIMARY KEY, its 64-bit rowid alias.

@@ -246,6 +246,21 @@ async def test_q_ignores_case_beyond_ascii(client: httpx.AsyncClient) -> None:
     assert await list_ids(client, q="crème") == [match]
 
 
+async def test_q_folds_case_as_unicode_does(client: httpx.AsyncClient) -> None:
+    # Python's lower() makes a word-final Σ a ς, so lowering "ΟΔΟΣ" missed "ΟΔΟΣΤΡΩΜΑ"
+    # (and "οδός"); ß folds to ss, as project names already compared.
+    road_works = (await create_task(client, title="ΟΔΟΣΤΡΩΜΑ repair"))["id"]
+    sign = (await create_task(client, title="Fix ΟΔΟΣ sign"))["id"]
+    lowercase = (await create_task(client, title="η οδός"))["id"]
+    street = (await create_task(client, title="Große Straße"))["id"]
+
+    for q in ("ΟΔΟΣ", "οδοσ", "οδος"):
+        assert await list_ids(client, q=q) == [road_works, sign], q
+    assert await list_ids(client, q="οδός") == [lowercase]
+    for q in ("STRASSE", "straße", "GROSSE STRASSE"):
+        assert await list_ids(client, q=q) == [street], q
+
+
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
