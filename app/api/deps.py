@@ -147,5 +147,7 @@ async def _no_query_parameters(request: Request) -> None:
 
 
 NO_QUERY_PARAMETERS = Depends(_no_query_parameters)
-"""For a listing without filters (`dependencies=[NO_QUERY_PARAMETERS]`): `?project=x` on
-stats or projects must not quietly answer for everything."""
+"""For an endpoint that takes no query parameters (`dependencies=[NO_QUERY_PARAMETERS]`):
+a listing without filters, where `?project=x` must not quietly answer for everything, and
+every write, where `POST /tasks?project=x` must not quietly create a task without one.
+Reads of one resource by id stay lenient (a cache-busting `?_=…` is harmless there)."""

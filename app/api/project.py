@@ -28,6 +28,7 @@ def _project_links(project_id: str) -> dict[str, Any]:
 
 @router.post(
     "",
+    dependencies=[NO_QUERY_PARAMETERS],
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
     responses={
@@ -74,6 +75,7 @@ async def get_project(project_id: ProjectId, projects: ProjectReader) -> Project
 
 @router.patch(
     ONE_PROJECT,
+    dependencies=[NO_QUERY_PARAMETERS],
     response_model=ProjectRead,
     responses={
         200: {
@@ -92,6 +94,7 @@ async def update_project(
 
 @router.delete(
     ONE_PROJECT,
+    dependencies=[NO_QUERY_PARAMETERS],
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         204: {"description": "Deleted."},

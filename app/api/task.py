@@ -6,7 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import IfMatch, TaskReader, TaskStreamer, TaskWriter, etag
+from app.api.deps import (
+    NO_QUERY_PARAMETERS,
+    IfMatch,
+    TaskReader,
+    TaskStreamer,
+    TaskWriter,
+    etag,
+)
 from app.api.errors import problem_responses
 from app.api.openapi import ETAG_HEADER_SPEC, LOCATION_HEADER_SPEC, link
 from app.core.enums import ExportFormat
@@ -52,6 +59,7 @@ def _task_links(task_id: str) -> dict[str, Any]:
 
 @router.post(
     "",
+    dependencies=[NO_QUERY_PARAMETERS],
     status_code=status.HTTP_201_CREATED,
     response_model=TaskRead,
     responses={
@@ -79,6 +87,7 @@ async def list_tasks(query: Annotated[TaskQuery, Query()], tasks: TaskReader) ->
 
 @router.post(
     "/bulk",
+    dependencies=[NO_QUERY_PARAMETERS],
     status_code=status.HTTP_201_CREATED,
     response_model=BulkCreated,
     responses={
@@ -172,6 +181,7 @@ async def get_task(task_id: TaskId, tasks: TaskReader, response: Response) -> Ta
 
 @router.patch(
     ONE_TASK,
+    dependencies=[NO_QUERY_PARAMETERS],
     response_model=TaskRead,
     responses={
         200: {
@@ -193,6 +203,7 @@ async def update_task(
 
 @router.delete(
     ONE_TASK,
+    dependencies=[NO_QUERY_PARAMETERS],
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         204: {"description": "Deleted."},

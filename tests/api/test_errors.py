@@ -210,6 +210,35 @@ async def test_unreadable_body_is_422(client: httpx.AsyncClient, content: bytes)
     assert all(error["loc"][0] == "body" for error in body["errors"])
 
 
+# --- query parameters no endpoint takes ----------------------------------------------------
+
+
+async def test_a_write_refuses_query_parameters_it_does_not_take(
+    client: httpx.AsyncClient,
+) -> None:
+    """`POST /tasks?project=Work` must not quietly create a task without a project."""
+    project = await create_project(client, "Work")
+    task = await create_task(client, title="kept")
+    writes = [
+        ("POST", TASKS, {"title": "new"}),
+        ("POST", f"{TASKS}/bulk", {"tasks": [{"title": "new"}]}),
+        ("PATCH", task_url(task["id"]), {"title": "changed"}),
+        ("DELETE", task_url(task["id"]), None),
+        ("POST", PROJECTS, {"name": "Home"}),
+        ("PATCH", project_url(project["id"]), {"name": "Office"}),
+        ("DELETE", project_url(project["id"]), None),
+    ]
+    for method, url, body in writes:
+        response = await client.request(method, url, params={"project": "Work"}, json=body)
+        assert_invalid(response, ["query", "project"])
+
+    assert (await client.get(task_url(task["id"]))).json() == task  # nothing was written
+    assert [t["id"] for t in (await client.get(TASKS)).json()["items"]] == [task["id"]]
+    assert (await client.get(PROJECTS)).json()["items"] == [project]
+    # A read of one resource stays lenient: a cache-busting parameter is harmless there.
+    assert (await client.get(task_url(task["id"]), params={"_": "1700000000"})).status_code == 200
+
+
 # --- request ids -----------------------------------------------------------------------------
 
 
