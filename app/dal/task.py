@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -111,6 +112,14 @@ class TaskRepository:
             return []
         stmt = insert(Task).returning(Task.id, sort_by_parameter_order=True)
         return list((await self.session.scalars(stmt, rows)).all())
+
+    async def touch_project_tasks(self, project_id: int, now: datetime) -> None:
+        """Give every task of the project a new version and `updated_at`, in one UPDATE."""
+        await self.session.execute(
+            update(TASKS)
+            .where(TASKS.c.project_id == project_id)
+            .values(version=TASKS.c.version + 1, updated_at=now)
+        )
 
     async def delete(self, task: Task) -> None:
         """Delete the task (the version check guards against a concurrent change)."""

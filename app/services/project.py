@@ -10,6 +10,7 @@ from app.core.clock import utcnow
 from app.core.errors import ConflictError, NotFoundError
 from app.core.ids import MAX_ID
 from app.dal.project import ProjectRepository, name_key
+from app.dal.task import TaskRepository
 from app.models import Project
 from app.schemas.project import ProjectCreate, ProjectList, ProjectRead, ProjectUpdate
 
@@ -45,14 +46,20 @@ class ProjectInUseError(ConflictError):
 class ProjectService:
     """Every project use case."""
 
-    def __init__(self, projects: ProjectRepository, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        projects: ProjectRepository,
+        tasks: TaskRepository,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.projects = projects
+        self.tasks = tasks
         self.clock = clock
 
     @classmethod
     def from_session(cls, session: AsyncSession) -> Self:
         """The service wired to the real repositories on `session`."""
-        return cls(ProjectRepository(session))
+        return cls(ProjectRepository(session), TaskRepository(session))
 
     async def create(self, data: ProjectCreate) -> ProjectRead:
         """Create a project with a name no other project has (ignoring case)."""
@@ -81,22 +88,29 @@ class ProjectService:
         )
 
     async def update(self, project_id: int, data: ProjectUpdate) -> ProjectRead:
-        """Rename a project and/or change its description."""
+        """Rename a project and/or change its description.
+
+        A task shows its project's name, so a rename changes every task of the project as
+        a reader sees it: each gets a new `version` (its ETag) and `updated_at`, and a
+        client holding the old name cannot pass an `If-Match` as though it were current.
+        """
         project = await self._load(project_id)
         changes = data.model_dump(exclude_unset=True)
         new_name = changes.get("name")
+        now = self.clock()
         changed = False
         if new_name is not None and new_name != project.name:
             renamed_to_other = name_key(new_name) != project.name_key
             if renamed_to_other and await self.projects.get_by_name(new_name) is not None:
                 raise DuplicateProjectError(new_name)
             await self.projects.rename(project, new_name)
+            await self.tasks.touch_project_tasks(project.id, now)
             changed = True
         if "description" in changes and changes["description"] != project.description:
             project.description = changes["description"]
             changed = True
         if changed:
-            project.updated_at = self.clock()
+            project.updated_at = now
         return ProjectRead.model_validate(project)
 
     async def delete(self, project_id: int) -> None:

@@ -219,6 +219,29 @@ async def test_tasks_show_the_new_name_after_a_rename(client: httpx.AsyncClient)
     assert_problem(stale, 422, "/problems/unknown-project")
 
 
+async def test_a_rename_moves_its_tasks_version_etag_and_updated_at(
+    client: httpx.AsyncClient,
+) -> None:
+    """A task shows its project's name: the same ETag must not stand for both names."""
+    project = await create_project(client, "Work")
+    task = await create_task(client, project="Work")
+    other = await create_task(client)
+
+    await rename(client, project["id"], "Office")
+
+    response = await client.get(task_url(task["id"]))
+    assert response.json()["version"] == task["version"] + 1
+    assert response.headers["etag"] == f'"{task["version"] + 1}"'
+    assert response.json()["updated_at"] > task["updated_at"]
+    stale = await client.patch(
+        task_url(task["id"]), json={"title": "t"}, headers={"If-Match": f'"{task["version"]}"'}
+    )
+    assert_problem(stale, 412)
+    assert await get_task(client, other["id"]) == other  # a task of no project is untouched
+    await client.patch(project_url(project["id"]), json={"description": "only this"})
+    assert (await get_task(client, task["id"]))["version"] == task["version"] + 1
+
+
 async def test_delete_is_204_and_the_project_is_gone(client: httpx.AsyncClient) -> None:
     project = await create_project(client, "Work")
 

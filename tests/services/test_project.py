@@ -1,13 +1,14 @@
 """ProjectService rules, with a mocked repository and a fixed clock."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from unittest.mock import AsyncMock
 
 import pytest
 
 from app.core.errors import ConflictError, NotFoundError
 from app.dal.project import ProjectRepository
+from app.dal.task import TaskRepository
 from app.models import Project
 from app.schemas.project import ProjectCreate, ProjectUpdate
 from app.services.project import (
@@ -45,7 +46,12 @@ def make_service(*stored: Project) -> tuple[ProjectService, AsyncMock]:
         target.name_key = name.casefold()
 
     repo.rename.side_effect = rename
-    return ProjectService(repo, clock=lambda: NOW), repo
+    return ProjectService(repo, AsyncMock(spec=TaskRepository), clock=lambda: NOW), repo
+
+
+def task_repo(service: ProjectService) -> AsyncMock:
+    """The service's mocked task repository."""
+    return cast(AsyncMock, service.tasks)
 
 
 async def test_create_adds_project_with_clock_time() -> None:
@@ -129,6 +135,7 @@ async def test_rename_to_same_name_in_other_case_is_allowed(new_name: str) -> No
     repo.rename.assert_awaited_once_with(stored, new_name)
     assert result.name == new_name
     assert stored.updated_at == NOW
+    task_repo(service).touch_project_tasks.assert_awaited_once_with(7, NOW)  # they show it
 
 
 async def test_rename_to_free_name() -> None:
@@ -139,6 +146,7 @@ async def test_rename_to_free_name() -> None:
 
     repo.rename.assert_awaited_once_with(stored, "Office")
     assert (result.name, result.updated_at) == ("Office", NOW)
+    task_repo(service).touch_project_tasks.assert_awaited_once_with(7, NOW)
 
 
 @pytest.mark.parametrize("new_name", ["Home", "home", "HOME"])
@@ -151,6 +159,7 @@ async def test_rename_to_other_projects_name_is_refused(new_name: str) -> None:
 
     repo.rename.assert_not_awaited()
     assert (stored.name, stored.updated_at) == ("Work", EARLIER)
+    task_repo(service).touch_project_tasks.assert_not_awaited()
 
 
 @pytest.mark.parametrize(
@@ -165,6 +174,7 @@ async def test_update_without_a_change_leaves_updated_at(update: dict[str, Any])
     repo.rename.assert_not_awaited()
     assert result.updated_at == EARLIER
     assert stored.updated_at == EARLIER
+    task_repo(service).touch_project_tasks.assert_not_awaited()
 
 
 @pytest.mark.parametrize("description", ["new", None])
@@ -176,6 +186,7 @@ async def test_update_description(description: str | None) -> None:
 
     assert (result.description, result.updated_at) == (description, NOW)
     repo.rename.assert_not_awaited()
+    task_repo(service).touch_project_tasks.assert_not_awaited()  # tasks do not show it
 
 
 async def test_update_unknown_project_is_not_found() -> None:
