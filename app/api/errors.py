@@ -100,16 +100,24 @@ def _status_for(error: AppError) -> int:
     return 500
 
 
+# A hostile body can hold a hundred thousand bad fields; listing them all would answer a 4 MB
+# request with a 20 MB problem. The first ones are enough to fix the request.
+MAX_LISTED_ERRORS = 100
+
+
 def app_error_response(error: AppError) -> ProblemResponse:
     """The problem response for a domain error, per `STATUS_BY_ERROR`."""
     status = _status_for(error)
     retry = next((s for c, s in RETRY_AFTER_SECONDS.items() if isinstance(error, c)), None)
     errors = None
+    detail = error.message
     if isinstance(error, InvalidInputError) and error.problems:
-        errors = [{"loc": list(p.loc), "msg": p.msg} for p in error.problems]
+        errors = [{"loc": list(p.loc), "msg": p.msg} for p in error.problems[:MAX_LISTED_ERRORS]]
+        if len(error.problems) > MAX_LISTED_ERRORS:
+            detail += f" `errors` lists the first {MAX_LISTED_ERRORS}."
     return problem(
         status,
-        error.message,
+        detail,
         title=error.title,
         type_=f"/problems/{error.code}",
         errors=errors,
@@ -120,11 +128,6 @@ def app_error_response(error: AppError) -> ProblemResponse:
 async def _handle_app_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, AppError)
     return app_error_response(exc)
-
-
-# A hostile body can hold a hundred thousand bad fields; listing them all would answer a 4 MB
-# request with a 20 MB problem. The first ones are enough to fix the request.
-MAX_LISTED_ERRORS = 100
 
 
 _NOT_JSON = "send the body as JSON, with the header Content-Type: application/json"

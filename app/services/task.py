@@ -61,13 +61,19 @@ class InvalidTransitionError(ConflictError):
 
 
 class UnknownProjectError(InvalidInputError):
-    """A task names a project that does not exist."""
+    """Tasks name projects that do not exist: one field problem for each."""
 
     code = "unknown-project"
 
-    def __init__(self, name: str, loc: tuple[str | int, ...] = ("body", "project")) -> None:
-        message = f"Project '{name}' does not exist; create it first."
-        super().__init__(message, [FieldProblem(loc=loc, msg=message)])
+    def __init__(self, *unknown: tuple[str, tuple[str | int, ...]]) -> None:
+        problems = [
+            FieldProblem(loc=loc, msg=f"Project '{name}' does not exist; create it first.")
+            for name, loc in unknown
+        ]
+        message = problems[0].msg
+        if len(problems) > 1:
+            message = f"{len(problems)} tasks name projects that do not exist; create them first."
+        super().__init__(message, problems)
 
 
 class StaleVersionError(PreconditionFailedError):
@@ -120,16 +126,13 @@ class TaskService:
         ids_by_key: dict[str, int] = {}
         if names:
             ids_by_key = await self.projects.ids_by_key(name_key(n) for n in names)
-        problems = [
-            FieldProblem(
-                loc=("body", "tasks", index, "project"),
-                msg=f"project '{item.project}' does not exist",
-            )
+        unknown = [
+            (item.project, ("body", "tasks", index, "project"))
             for index, item in enumerate(items)
             if item.project is not None and name_key(item.project) not in ids_by_key
         ]
-        if problems:
-            raise InvalidInputError("Some tasks name projects that do not exist.", problems)
+        if unknown:
+            raise UnknownProjectError(*unknown)
         now = self.clock()
         rows = [
             self.new_row(item, ids_by_key[name_key(item.project)] if item.project else None, now)
@@ -223,7 +226,7 @@ class TaskService:
             return None
         project = await self.projects.get_by_name(name)
         if project is None:
-            raise UnknownProjectError(name)
+            raise UnknownProjectError((name, ("body", "project")))
         return project.id
 
     @staticmethod

@@ -142,9 +142,20 @@ async def test_bulk_unknown_projects_are_located_and_nothing_is_created(
     body = assert_problem(await bulk(client, tasks), 422)
     assert locs(body) == [["body", "tasks", 1, "project"], ["body", "tasks", 3, "project"]]
     assert "Nowhere" in body["errors"][0]["msg"]
+    single = assert_problem(await client.post("/api/v1/tasks", json=tasks[1]), 422)
+    assert body["type"] == single["type"] == "/problems/unknown-project"
+    assert body["errors"][0]["msg"] == single["errors"][0]["msg"]  # one wording, one place
     assert await exported(client) == []
     projects = (await client.get("/api/v1/projects")).json()["items"]
     assert [p["name"] for p in projects] == ["Work"]  # bulk never creates projects
+
+
+async def test_bulk_lists_at_most_100_unknown_projects(client: httpx.AsyncClient) -> None:
+    # Like schema errors: a 1,000-task bulk naming 1,000 missing projects got 80 KB back.
+    body = assert_problem(await bulk(client, [{"title": "t", "project": "Nope"}] * 1000), 422)
+    assert locs(body) == [["body", "tasks", n, "project"] for n in range(100)]
+    assert "1000 tasks" in body["detail"]
+    assert "the first 100" in body["detail"]
 
 
 async def test_bulk_body_must_be_an_object_with_tasks(client: httpx.AsyncClient) -> None:

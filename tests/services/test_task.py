@@ -534,14 +534,15 @@ async def test_create_many_reports_every_unknown_project_with_its_index() -> Non
         TaskCreate(title="f", project="work"),
     ]
 
-    with pytest.raises(InvalidInputError) as caught:
+    with pytest.raises(UnknownProjectError) as caught:  # the single create's error, as a list
         await service.create_many(items)
 
     assert [(p.loc, p.msg) for p in caught.value.problems] == [
-        (("body", "tasks", 1, "project"), "project 'Nope' does not exist"),
-        (("body", "tasks", 3, "project"), "project 'Other' does not exist"),
-        (("body", "tasks", 4, "project"), "project 'NOPE' does not exist"),
+        (("body", "tasks", 1, "project"), "Project 'Nope' does not exist; create it first."),
+        (("body", "tasks", 3, "project"), "Project 'Other' does not exist; create it first."),
+        (("body", "tasks", 4, "project"), "Project 'NOPE' does not exist; create it first."),
     ]
+    assert caught.value.message == "3 tasks name projects that do not exist; create them first."
     assert [set(keys) for keys in asked] == [{"nope", "other", "work"}]
     tasks.add_many.assert_not_awaited()
 
