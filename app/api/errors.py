@@ -185,6 +185,8 @@ def _unreadable_body_reason(cause: BaseException) -> str:
         return "The body is not valid UTF-8."
     if isinstance(cause, RecursionError):
         return "The JSON is nested too deeply."
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "A number in the JSON has too many digits (Python reads at most 4,300)."
     return "The body could not be parsed as JSON."
 
 

@@ -4,12 +4,14 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 UTCDateTime = Annotated[
     datetime,
     PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    # The serializer's `str` would hide the format from the OpenAPI's responses.
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 """An aware datetime written as ISO 8601 with an explicit `+00:00` offset."""
 
@@ -98,6 +100,9 @@ _PATTERN_MESSAGES = {
 
 def error_message(error: ErrorDetails) -> str:
     """The message of one validation error, in words a caller can act on."""
+    if error["type"] == "json_invalid":  # FastAPI's: the reason is in ctx, the offset in loc
+        reason = error.get("ctx", {}).get("error") or "the body could not be parsed"
+        return f"not valid JSON: {reason} (at character {error['loc'][-1]})"
     if error["type"] != "string_pattern_mismatch":
         return error["msg"]
     pattern = str(error.get("ctx", {}).get("pattern"))

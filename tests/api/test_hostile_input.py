@@ -202,6 +202,28 @@ async def test_a_malformed_content_length_does_not_switch_off_counting(
 # --- JSON bombs ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("content", "loc", "words"),
+    [
+        (
+            b"{bad",
+            ["body", 1],
+            "Expecting property name enclosed in double quotes (at character 1)",
+        ),
+        (b'{"title": "x",}', ["body", 14], "(at character 14)"),
+        (b'{"title": "x", "description": ' + b"1" * 5001 + b"}", ["body"], "too many digits"),
+    ],
+    ids=["unquoted-key", "trailing-comma", "5001-digit-number"],
+)
+async def test_malformed_json_says_why_and_where(
+    client: httpx.AsyncClient, content: bytes, loc: list[str | int], words: str
+) -> None:
+    response = await client.post(TASKS, content=content, headers=JSON)
+
+    body = assert_invalid(response, loc)
+    assert words in body["errors"][0]["msg"]
+
+
 @pytest.mark.parametrize("opener", [b"[", b'{"a":'], ids=["arrays", "objects"])
 async def test_json_nested_deeper_than_the_parser_goes_is_422(
     client: httpx.AsyncClient, opener: bytes
