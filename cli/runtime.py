@@ -57,7 +57,9 @@ def run(
     import asyncio  # here, not at module level: --help stays light
 
     from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from app.core.db_errors import describe_failure
     from app.core.errors import AppError
 
     try:
@@ -74,6 +76,8 @@ def run(
         # The reader went away (`… | head`): stop quietly, without a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(ExitCode.DOMAIN_ERROR) from None
+    except SQLAlchemyError as error:  # what no domain error covers: say it in one line
+        raise fail(describe_failure(error), None, ExitCode.DOMAIN_ERROR) from None
     except OSError as error:  # e.g. a full disk under --output or --rejects
         raise fail(
             f"Cannot write: {error.strerror or error}.", None, ExitCode.DOMAIN_ERROR

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from app.core.db_errors import translate_db_error
+from app.core.db_errors import describe_failure, translate_db_error
 from app.core.errors import DatabaseBusyError, DatabaseUnavailableError, DatabaseUrlError
 from app.core.sqlite_driver import ONE_HOP_DRIVER
 from app.core.sqlite_driver import POINT_READ as POINT_READ  # for the DAL
@@ -143,7 +143,7 @@ class Database:
                 await conn.run_sync(Base.metadata.create_all)
         except (SQLAlchemyError, OSError) as exc:
             raise translate_db_error(exc) or DatabaseUnavailableError(
-                "The database cannot be opened; check DATABASE_URL."
+                describe_failure(exc)
             ) from exc
 
     async def ping(self) -> None:

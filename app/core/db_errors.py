@@ -43,12 +43,48 @@ def translate_db_error(exc: BaseException) -> AppError | None:
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if any(marker in message for marker in _BUSY_MARKERS) or sqlstate in _BUSY_SQLSTATES:
         return DatabaseBusyError("The database is busy; retry in a moment.")
+    if any(marker in message for marker in _UNAVAILABLE_MARKERS):  # SQLite: a file, no server
+        return DatabaseUnavailableError(
+            "The database file cannot be opened: check that its directory exists and that "
+            "it may be written there."
+        )
     connection_lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
     if (
         connection_lost
         or isinstance(orig, _CONNECTION_ERRORS)
         or (isinstance(sqlstate, str) and sqlstate.startswith(("08", "57P", "53")))
-        or any(marker in message for marker in _UNAVAILABLE_MARKERS)
     ):
         return DatabaseUnavailableError("The database is unreachable; retry later.")
     return None
+
+
+# Failures of a SQLite file that no retry mends, in words a person can act on. The CLI
+# says these; the API answers them with a 500 like anything else unexpected.
+_SQLITE_FAILURES = (
+    (
+        ("readonly database",),
+        "The database is read-only: check the permissions of the file and of its directory.",
+    ),
+    (("database or disk is full",), "The disk holding the database is full."),
+    (
+        ("disk image is malformed", "file is not a database"),
+        "The database file is damaged, or is not a SQLite database.",
+    ),
+    (
+        ("no such table", "no such column", "has no column named"),
+        "The database's tables are not this program's (another program's file, or an older "
+        "version's): use another database file.",
+    ),
+)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line on a database error `translate_db_error` left alone: no SQL, no traceback."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(orig)
+    lowered = text.lower()
+    for markers, words in _SQLITE_FAILURES:
+        if any(marker in lowered for marker in markers):
+            return words
+    first_line = text.splitlines()[0] if text.strip() else type(orig).__name__
+    return f"The database failed: {first_line}"

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from cli.main import app
 
@@ -166,6 +168,63 @@ def test_unreachable_database_exits_1_with_a_clear_message(runner, url, command)
     assert "--database-url" in result.stderr  # says what to do
     assert "Traceback" not in result.stderr
     assert isinstance(result.exception, SystemExit)
+
+
+def _sqlite_url(path: Path, query: str = "") -> str:
+    return f"sqlite+aiosqlite:///{path}{query}"
+
+
+def _foreign_schema(tmp_path: Path) -> str:
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as conn:  # another program's tables, under our names
+        conn.execute("CREATE TABLE projects (id INTEGER PRIMARY KEY, other TEXT)")
+        conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, other TEXT)")
+    conn.close()
+    return _sqlite_url(path)
+
+
+def _read_only(tmp_path: Path) -> str:
+    path = tmp_path / "ours.db"
+    created = CliRunner().invoke(app, ["--database-url", _sqlite_url(path), "tasks", "add", "t"])
+    assert created.exit_code == 0, created.output
+    return f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+
+
+def _not_sqlite(tmp_path: Path) -> str:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 200)
+    return _sqlite_url(path)
+
+
+@pytest.mark.parametrize(
+    ("database", "command", "words"),
+    [
+        (_foreign_schema, ["tasks", "list"], "tables are not this program's"),
+        (_foreign_schema, ["tasks", "add", "x"], "tables are not this program's"),
+        (_foreign_schema, ["stats"], "tables are not this program's"),
+        (_read_only, ["tasks", "add", "x"], "read-only"),
+        (_read_only, ["projects", "add", "Home"], "read-only"),
+        (_not_sqlite, ["tasks", "list"], "damaged, or is not a SQLite database"),
+    ],
+    ids=[
+        "foreign-list",
+        "foreign-add",
+        "foreign-stats",
+        "read-only-add",
+        "read-only-project",
+        "not-sqlite",
+    ],
+)
+def test_a_database_failure_is_one_line_not_a_traceback(
+    sqlite_only, runner, tmp_path, database, command, words
+):
+    result = runner.invoke(app, ["--database-url", database(tmp_path), *command])
+
+    assert result.exit_code == 1, result.output
+    assert words in result.stderr
+    assert result.stdout == ""
+    for leak in ("Traceback", "SELECT", "INSERT", "sqlalchemy", "[SQL"):
+        assert leak not in result.stderr
 
 
 def test_unopenable_sqlite_file_prints_no_traceback_in_a_real_process(sqlite_only, tmp_path):
