@@ -1,11 +1,14 @@
 """The root `app-cli` command: global options and one sub-app per feature."""
 
 import gc
+import os
+import sys
 from typing import Annotated
 
 import typer
 
 from cli import project, serve, stats, task
+from cli.errors import ExitCode
 from cli.runtime import ONE_SHOT_GC_THRESHOLD, CliState
 
 app = typer.Typer(
@@ -47,4 +50,27 @@ def run() -> None:
     # every 700 allocations is mostly wasted work (about 15% of a 200k-row import).
     # Cycles are still collected, every 50,000 allocations. `serve` restores the default.
     gc.set_threshold(*ONE_SHOT_GC_THRESHOLD)
-    app()
+    _check_standard_streams()
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
+    except OSError as error:  # the result could not be written: say so, without a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        sys.stderr.write(f"Error: Cannot write the output: {error.strerror or error}.\n")
+        sys.exit(ExitCode.DOMAIN_ERROR)
+
+
+def _check_standard_streams() -> None:
+    """Run with a closed stdin as with an empty one; refuse to run with a closed stdout.
+
+    Python sets a closed standard stream to None (`app-cli tasks list >&-`), where the
+    first read or write would be an AttributeError traceback.
+    """
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - the process's stdin, for its lifetime
+    if sys.stdout is None:
+        if sys.stderr is not None:
+            sys.stderr.write("Error: Standard output is closed; redirect it to a file instead.\n")
+        sys.exit(ExitCode.INVALID_INPUT)

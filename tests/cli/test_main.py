@@ -227,6 +227,50 @@ def test_a_database_failure_is_one_line_not_a_traceback(
         assert leak not in result.stderr
 
 
+def _run_cli(tmp_path: Path, *args: str, **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    """A real `app-cli` process on a SQLite file in tmp_path, with the given std streams."""
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    command = [sys.executable, "-c", "from cli.main import run; run()"]
+    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", *args]
+    return subprocess.run(command, cwd=tmp_path, env=environ, timeout=60, check=False, **streams)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_exit_1(sqlite_only, tmp_path):
+    with Path("/dev/full").open("wb") as full:  # every write: No space left on device
+        listed = _run_cli(tmp_path, "tasks", "list", "--json", stdout=full, stderr=subprocess.PIPE)
+        added = _run_cli(tmp_path, "tasks", "add", "kept", stdout=full, stderr=subprocess.PIPE)
+
+    for done in (listed, added):
+        assert done.returncode == 1
+        assert b"Cannot write the output: No space left on device." in done.stderr
+        assert b"Traceback" not in done.stderr
+        assert b"Exception ignored" not in done.stderr
+
+
+def test_closed_standard_streams_are_not_a_traceback(sqlite_only, tmp_path):
+    def closed_stdout() -> None:
+        os.close(1)
+
+    def closed_stdin() -> None:
+        os.close(0)
+
+    listed = _run_cli(tmp_path, "tasks", "list", preexec_fn=closed_stdout, stderr=subprocess.PIPE)
+    deleted = _run_cli(
+        tmp_path, "tasks", "delete", "1", preexec_fn=closed_stdin, capture_output=True
+    )
+    imported = _run_cli(
+        tmp_path, "tasks", "import", "-", "-f", "csv", preexec_fn=closed_stdin, capture_output=True
+    )
+
+    assert (listed.returncode, deleted.returncode, imported.returncode) == (2, 2, 2)
+    assert b"Standard output is closed" in listed.stderr
+    assert b"Refusing to delete without confirmation" in deleted.stderr  # as with no terminal
+    assert b"the file is empty" in imported.stderr  # a closed stdin reads as an empty one
+    for done in (listed, deleted, imported):
+        assert b"Traceback" not in done.stderr
+
+
 def test_unopenable_sqlite_file_prints_no_traceback_in_a_real_process(sqlite_only, tmp_path):
     # The leaked thread fails after the command returns, so only a real process shows it;
     # it is a race, so run a few at once and require every one to be clean.
