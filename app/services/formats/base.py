@@ -78,6 +78,10 @@ class FileFormatError(InvalidInputError):
         self.line = line
 
 
+TOO_MANY_DIGITS = "a number has more than 4,300 digits"
+"""Why `json` refuses an integer longer than Python reads (`sys.get_int_max_str_digits`)."""
+
+
 def json_problem(message: str) -> str:
     """A `JSONDecodeError` message without its dangling "at" (the caller says where)."""
     return message.removesuffix(" starting at").removesuffix(" at")

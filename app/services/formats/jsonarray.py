@@ -11,7 +11,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO, NoReturn
 
-from app.services.formats.base import MAX_RECORD_BYTES, FileFormatError, json_problem
+from app.services.formats.base import (
+    MAX_RECORD_BYTES,
+    TOO_MANY_DIGITS,
+    FileFormatError,
+    json_problem,
+)
 
 _CHUNK = 1 << 16
 _WHITESPACE = " \t\r\n"
@@ -134,6 +139,9 @@ def _decode_element(buf: _Buffer) -> tuple[Any, str]:
                 raise FileFormatError(f"invalid JSON on line {line}: {problem}", line) from None
             _read_more(buf, json_problem(exc.msg))
             continue
+        except ValueError:  # Python refuses to read an integer of over 4,300 digits
+            line = buf.line_at(buf.pos)
+            raise FileFormatError(f"invalid JSON on line {line}: {TOO_MANY_DIGITS}", line) from None
         if end - buf.pos > MAX_RECORD_BYTES:
             _too_long(buf, None)
         if end < len(buf.text) or buf.eof:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
-from app.services.formats.base import FileFormat, RawRecord, json_problem
+from app.services.formats.base import TOO_MANY_DIGITS, FileFormat, RawRecord, json_problem
 from app.services.formats.lines import iter_text_lines
 from app.services.formats.records import dump_task, record_from_value
 
@@ -29,6 +29,9 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
             continue
         except RecursionError:
             yield RawRecord(number, {}, raw, error="invalid JSON: nested too deeply")
+            continue
+        except ValueError:  # Python refuses to read an integer of over 4,300 digits
+            yield RawRecord(number, {}, raw, error=f"invalid JSON: {TOO_MANY_DIGITS}")
             continue
         yield record_from_value(number, value, raw)
 

@@ -63,6 +63,7 @@ def test_not_an_array_is_unusable() -> None:
         (b'[{"title": "unterminated}]', "line 1: Unterminated string$", 1),  # not "… at"
         (b'[{"title": "caf\xe9"}]', "not valid UTF-8", 1),
         (b'[{"title": "a"},\n"\x00"]', "binary data", 2),
+        (b'[{"title": "a"},\n{"version": ' + b"9" * 5000 + b"}]", "more than 4,300 digits", 2),
     ],
 )
 def test_unusable_files(data: bytes, match: str, line: int | None) -> None:

@@ -91,6 +91,11 @@ def test_json_errors_say_where_in_words() -> None:
     ]
 
 
+def test_a_number_python_will_not_read_rejects_its_record_only() -> None:
+    records = read_bytes(b'{"title": "a", "version": ' + b"9" * 5000 + b'}\n{"title": "b"}\n')
+    assert [r.error for r in records] == ["invalid JSON: a number has more than 4,300 digits", None]
+
+
 def test_a_taskwarrior_task_read_as_plain_json_says_which_format_it_is() -> None:
     line = b'{"description": "x", "entry": "20240101T000000Z", "status": "pending", "uuid": "u"}'
     [record] = read_bytes(line)
