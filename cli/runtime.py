@@ -28,6 +28,13 @@ ONE_SHOT_GC_THRESHOLD = (50_000, 20, 20)
 """Thresholds for a one-command process (see `cli.main.run`)."""
 
 
+@dataclass(slots=True)
+class _Saved:
+    """Whether the command's transaction has committed (so an interruption lost nothing)."""
+
+    committed: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class CliState:
     """Options of the root command that every sub-command needs."""
@@ -62,8 +69,9 @@ def run(
     from app.core.db_errors import describe_failure
     from app.core.errors import AppError
 
+    saved = _Saved()
     try:
-        return asyncio.run(_in_session(ctx, work, write=write, snapshot=snapshot))
+        return asyncio.run(_in_session(ctx, work, write=write, snapshot=snapshot, saved=saved))
     except AppError as error:
         if explain is not None:
             explain(error)
@@ -71,6 +79,8 @@ def run(
     except ValidationError as error:
         raise invalid_input(error) from None
     except KeyboardInterrupt:
+        if saved.committed:  # Ctrl-C while closing the database, after the commit
+            raise fail("Interrupted, but the changes were already saved.", None, 130) from None
         raise fail("Interrupted; nothing was changed.", None, 130) from None
     except BrokenPipeError:
         # The reader went away (`… | head`): stop quietly, without a traceback.
@@ -90,6 +100,7 @@ async def _in_session(
     *,
     write: bool,
     snapshot: bool,
+    saved: "_Saved",
 ) -> T:
     from app.core.config import get_settings
     from app.core.database import Database
@@ -105,7 +116,9 @@ async def _in_session(
     try:
         await database.create_all()
         async with database.session(write=write, snapshot=snapshot) as session:
-            return await work(session)
+            result = await work(session)
+        saved.committed = write  # leaving the block without an error committed
+        return result
     finally:
         await database.dispose()
 

@@ -426,6 +426,25 @@ def test_interrupted_import_changes_nothing(
     assert cli.snapshot() == seeded
 
 
+def test_interrupted_after_the_commit_says_the_import_was_saved(
+    cli: Cli, seeded: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the database closes: saying "nothing was changed" would invite a rerun
+    that imports every task twice."""
+
+    async def interrupted_close(_database: Database) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Database, "dispose", interrupted_close)
+    records = [{"title": f"t{n}"} for n in range(3)]
+    result = cli.import_(130, write(tmp_path / "t.jsonl", jsonl(*records)))
+    monkeypatch.undo()
+
+    assert "the changes were already saved" in result.stderr
+    assert "nothing was changed" not in result.stderr
+    assert len(cli.snapshot()["tasks"]) == len(seeded["tasks"]) + 3
+
+
 def test_a_broken_file_after_written_batches_changes_nothing_even_in_skip_mode(
     cli: Cli, seeded: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
