@@ -141,6 +141,7 @@ class TaskImporter:
                 on_progress(report.read)
         if on_error is OnError.ABORT and report.rejected:
             report.imported = 0  # what was inserted so far is rolled back with the error
+            report.projects_created = 0  # and so are the projects made for it
             report.seconds = time.perf_counter() - started
             raise ImportRejectedError(report)
         if batch:

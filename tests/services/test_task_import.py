@@ -380,6 +380,15 @@ async def test_abort_still_calls_back_for_every_rejection() -> None:
     assert [r.number for r in seen] == [1, 4]
 
 
+async def test_a_rejected_import_reports_no_project_created(small_batches: int) -> None:
+    # A batch (and its project) went in before the bad record; the rollback takes both.
+    imp, _, projects = importer()
+    with pytest.raises(ImportRejectedError) as caught:
+        await imp.run([*valid(small_batches, project="Work"), bad(small_batches + 1)])
+    assert projects.created == [["Work"]]  # made, then rolled back with the transaction
+    assert (caught.value.report.imported, caught.value.report.projects_created) == (0, 0)
+
+
 async def test_abort_lists_at_most_twenty_problems_but_counts_them_all() -> None:
     imp, _, _ = importer()
     with pytest.raises(ImportRejectedError) as caught:

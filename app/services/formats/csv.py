@@ -15,7 +15,13 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-from app.services.formats.base import TASK_FIELDS, FileFormat, FileFormatError, RawRecord
+from app.services.formats.base import (
+    MAX_RECORD_BYTES,
+    TASK_FIELDS,
+    FileFormat,
+    FileFormatError,
+    RawRecord,
+)
 from app.services.formats.lines import iter_blocks, strip_newline
 
 FORMAT = FileFormat.CSV
@@ -25,6 +31,11 @@ COLUMNS = TASK_FIELDS
 """The columns the writer emits, in order (every column the reader accepts)."""
 
 TAG_SEPARATOR = ";"
+
+# The csv module refuses a cell over 128 KiB as a malformed file; a record may be 1 MiB
+# (longer ones are refused while reading lines), and a long cell is then one record's
+# error (a description over 5,000 characters), not the whole file's.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
 
 
 def read(stream: BinaryIO) -> Iterator[RawRecord]:

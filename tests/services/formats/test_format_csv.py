@@ -90,6 +90,12 @@ def test_wrong_cell_count_is_a_record_error() -> None:
     assert records[1].fields == {}
 
 
+def test_a_cell_over_128_kib_is_read_for_the_schema_to_refuse() -> None:
+    # The csv module's own limit made such a file "malformed" as a whole.
+    records = read_bytes(b"title,description\nlong," + b"d" * 200_000 + b"\nshort,d\n")
+    assert [(r.number, len(r.fields["description"])) for r in records] == [(2, 200_000), (3, 1)]
+
+
 def test_tags_are_split_and_trimmed_and_empty_parts_dropped() -> None:
     [record] = read_bytes(b"title,tags\nx, a ;;B;\n")
     assert record.fields["tags"] == ["a", "B"]
