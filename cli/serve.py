@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cli.errors import exit_code_for, hint_for
+from cli.errors import ExitCode, exit_code_for, hint_for
 from cli.output import fail
 from cli.runtime import state
+
+_UVICORN_STARTUP_FAILURE = 3  # uvicorn.main.STARTUP_FAILURE, which it does not export
 
 
 def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
@@ -48,12 +50,23 @@ def serve(
     # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; exit 0 instead.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     # Each worker sets its own GC up once started (`create_served_app`).
-    uvicorn.run(
-        "app.main:create_served_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_config=None,
-        server_header=False,
-    )
+    host, port = host or settings.host, port or settings.port
+    try:
+        uvicorn.run(
+            "app.main:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            server_header=False,
+        )
+    except SystemExit as stopped:
+        # uvicorn exits 3 when it cannot start, which here means a partial import.
+        if stopped.code != _UVICORN_STARTUP_FAILURE:
+            raise
+        raise fail(
+            f"The server could not start on {host}:{port}; the log line above says why.",
+            "Is the port in use, or the address not one of this machine's?",
+            ExitCode.DOMAIN_ERROR,
+        ) from None

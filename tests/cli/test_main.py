@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -246,6 +247,19 @@ def test_output_that_cannot_be_written_is_one_line_exit_1(sqlite_only, tmp_path)
         assert b"Cannot write the output: No space left on device." in done.stderr
         assert b"Traceback" not in done.stderr
         assert b"Exception ignored" not in done.stderr
+
+
+def test_serve_on_a_port_in_use_exits_1_not_3(sqlite_only, tmp_path):
+    # uvicorn exits 3 when it cannot start; in this CLI, 3 means a partial import.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = _run_cli(tmp_path, "serve", "--port", port, capture_output=True)
+
+    assert done.returncode == 1
+    assert f"could not start on 127.0.0.1:{port}".encode() in done.stderr
+    assert b"address already in use" in done.stdout  # uvicorn's own log line says why
 
 
 def test_closed_standard_streams_are_not_a_traceback(sqlite_only, tmp_path):
