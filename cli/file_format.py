@@ -1,5 +1,6 @@
 """The --format option of `tasks import` and `tasks export`, and how a format is chosen."""
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,7 +23,11 @@ FormatOption = Annotated[
 
 
 def resolve_format(name: str | None, path: str | None, default: str | None) -> "FileFormat":
-    """The format named by --format, else the one the file's extension implies, else `default`."""
+    """The format named by --format, else the file's extension's, else `default`.
+
+    `default` serves stdin, stdout and names without an extension; an extension no format
+    has is an error, not the default (`-o tasks.tsv` must not quietly write JSON lines).
+    """
     from app.services.formats import FileFormat, detect_format
 
     if name is not None:
@@ -31,13 +36,16 @@ def resolve_format(name: str | None, path: str | None, default: str | None) -> "
                 f"unknown format '{name}'; use one of {', '.join(FORMAT_NAMES)}"
             )
         return FileFormat(name)
-    detected = detect_format(path) if path and path != "-" else None
+    named = path if path and path != "-" else None
+    detected = detect_format(named) if named else None
     if detected is not None:
         return detected
-    if default is not None:
+    suffix = PurePath(named).suffix if named else ""
+    if default is not None and not suffix:  # an extension we do not know is not a default
         return FileFormat(default)
+    reason = f" from its extension '{suffix}'" if suffix else ""
     raise output.fail(
-        "Cannot tell the file's format.",
+        f"Cannot tell the file's format{reason}.",
         f"Pass --format ({', '.join(FORMAT_NAMES)}).",
         ExitCode.INVALID_INPUT,
     )

@@ -26,6 +26,10 @@ def same_file(first: Path, second: Path) -> bool:
         return False
 
 
+STDOUT = Path("-")
+"""An --output or --rejects of `-`: standard output, as `-` is standard input for import."""
+
+
 def check_target(ctx: typer.Context, path: Path, option: str, source: str | None = None) -> None:
     """Exit 2 unless `path` may be (over)written: not a directory, the database or `source`."""
     if path.is_dir():

@@ -11,7 +11,7 @@ import typer
 from app.core.enums import SortField
 from cli import output
 from cli.file_format import FormatOption, resolve_format
-from cli.files import AtomicFile, check_target
+from cli.files import STDOUT, AtomicFile, check_target
 from cli.filters import (
     DescOption,
     DueAfterOption,
@@ -35,7 +35,8 @@ def export_tasks(
     ctx: typer.Context,
     fmt: FormatOption = None,
     output_file: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (- or none: stdout)."),
     ] = None,
     status: StatusOption = None,
     priority: PriorityOption = None,
@@ -55,6 +56,8 @@ def export_tasks(
     from app.services.task import TaskService
     from app.services.task_export import TaskExporter
 
+    if output_file == STDOUT:  # `-o -`, as for the input's `-`
+        output_file = None
     if output_file is not None:
         check_target(ctx, output_file, "--output")
     export_format = resolve_format(fmt, str(output_file) if output_file else None, "jsonl")

@@ -12,7 +12,7 @@ import typer
 from cli import output
 from cli.errors import ExitCode
 from cli.file_format import FormatOption, resolve_format
-from cli.files import AtomicFile, check_target
+from cli.files import STDOUT, AtomicFile, check_target
 from cli.runtime import run
 
 if TYPE_CHECKING:
@@ -46,7 +46,8 @@ class _RejectsFile:
     """
 
     def __init__(self, path: Path | None) -> None:
-        self.file = AtomicFile(path) if path is not None else None
+        self.to_stdout = path == STDOUT  # `--rejects -`: written as they come
+        self.file = AtomicFile(path) if path is not None and not self.to_stdout else None
 
     def __enter__(self) -> "_RejectsFile":
         if self.file is not None:
@@ -64,6 +65,11 @@ class _RejectsFile:
 
             record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
             self.file.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif self.to_stdout:
+            import json
+
+            record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def keep(self) -> None:
         """The input was read to its end: put the list in place."""
@@ -108,7 +114,9 @@ def import_tasks(
     ] = "abort",
     rejects: Annotated[
         Path | None,
-        typer.Option(help="Write rejected records (JSON lines: record, reason, raw) here."),
+        typer.Option(
+            help="Write rejected records (JSON lines: record, reason, raw) here; - for stdout."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate everything, write nothing.")
@@ -122,7 +130,7 @@ def import_tasks(
         raise typer.BadParameter("use abort or skip", param_hint="--on-error")
     mode = OnError(on_error)
     import_format = resolve_format(fmt, file, None)
-    if rejects is not None:
+    if rejects is not None and rejects != STDOUT:
         check_target(ctx, rejects, "--rejects", source=file)
 
     def explain(error: "AppError") -> None:
@@ -154,7 +162,7 @@ def import_tasks(
         _print_problems(report, import_format)
     output.message(_summary(report))
     if report.rejected:
-        if rejects is not None:
+        if rejects is not None and rejects != STDOUT:
             output.message(f"Rejected records written to {output.escape(str(rejects))}.")
         raise typer.Exit(ExitCode.PARTIAL_IMPORT)
 

@@ -781,6 +781,31 @@ def test_skip_with_every_row_invalid(cli: Cli, seeded: dict[str, Any], tmp_path:
     assert cli.snapshot() == seeded
 
 
+def test_dash_means_standard_output_for_rejects_and_export(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a file named "-" would land here
+    path = write(tmp_path / "t.jsonl", jsonl({"title": "a"}, {"title": ""}))
+    imported = cli.run(3, "tasks", "import", path, "--on-error", "skip", "--rejects", "-")
+    exported = cli.run(0, "tasks", "export", "-o", "-")
+
+    assert [json.loads(line)["record"] for line in imported.stdout.splitlines()] == [2]
+    assert [json.loads(line)["title"] for line in exported.stdout.splitlines()] == ["a"]
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("name", ["tasks.tsv", "tasks.csv.bak"])
+def test_export_to_an_extension_no_format_has_is_refused(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    result = cli.run(2, "tasks", "export", "-o", tmp_path / name)
+
+    assert "Cannot tell the file's format from its extension" in result.stderr
+    assert "--format" in result.stderr
+    assert not (tmp_path / name).exists()
+    assert cli.run(0, "tasks", "export", "-o", tmp_path / "tasks").stdout == ""  # JSON lines
+
+
 def test_rejects_file_cannot_be_the_input_file(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path / "t.jsonl", SKIP_JSONL)
     result = cli.import_(2, path, "--on-error", "skip", "--rejects", path)
@@ -949,7 +974,7 @@ def test_export_csv_has_the_documented_columns(exportable: Cli) -> None:
         ("tasks.ndjson", [], "jsonl"),
         ("tasks.json", [], "json"),
         ("todo.txt", [], "todotxt"),
-        ("tasks.dat", [], "jsonl"),
+        ("tasks", [], "jsonl"),  # no extension: the default
         ("tw.json", ["--format", "taskwarrior"], "taskwarrior"),
         ("tasks.txt", ["--format", "csv"], "csv"),
     ],
