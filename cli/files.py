@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -74,6 +75,14 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _existing_mode(path: Path) -> int | None:
+    """The permission bits of the file at `path`, if there is one."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
 class AtomicFile:
     """A text file written under a temporary name and put in place only by `commit()`.
 
@@ -104,7 +113,9 @@ class AtomicFile:
                 return self
             target = self.path.resolve()
             fd, self._temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            os.fchmod(fd, _new_file_mode())  # mkstemp's 0600 would survive the rename
+            # mkstemp's 0600 would survive the rename; a file replaced keeps its own mode
+            # (a private 0600 export stays private), a new one gets the umask's.
+            os.fchmod(fd, _existing_mode(target) or _new_file_mode())
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self._target = target

@@ -1170,6 +1170,17 @@ def test_exported_file_gets_the_usual_permissions(cli: Cli, tmp_path: Path) -> N
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
+def test_a_replaced_file_keeps_its_permissions(cli: Cli, tmp_path: Path) -> None:
+    private = tmp_path / "tasks.csv"
+    private.write_text("old\n", encoding="utf-8")
+    private.chmod(0o600)  # a private export must not become world-readable when replaced
+
+    cli.run(0, "tasks", "export", "--output", private)
+
+    assert private.read_text(encoding="utf-8").startswith("title,")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
 def test_messages_name_the_files_exactly(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "[old] tasks.csv"
     assert str(target) in cli.run(0, "tasks", "export", "--output", target).stderr
