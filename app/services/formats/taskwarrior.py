@@ -171,14 +171,25 @@ def _utc(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).isoformat()
 
 
+# Taskwarrior 2.6 stores no date before 1980: `task import` of a file holding one fails
+# without a word (or crashes) and imports none of its tasks. Earlier instants are written
+# as this one, the nearest it can hold.
+TASKWARRIOR_EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
+
+
 def _tw_date(moment: datetime) -> str:
     """An instant as Taskwarrior writes one: UTC, the year always in four digits."""
     utc = moment.astimezone(UTC)
     return f"{utc.year:04d}{utc:%m%dT%H%M%S}Z"  # strftime's %Y drops leading zeros
 
 
+def _written(moment: datetime) -> str:
+    """An instant for `task import`: no earlier than it can store."""
+    return _tw_date(max(moment, TASKWARRIOR_EARLIEST))
+
+
 def _format_date(iso: str) -> str:
-    return _tw_date(datetime.fromisoformat(iso))
+    return _written(datetime.fromisoformat(iso))
 
 
 def _local_date(due: datetime) -> date:
@@ -201,6 +212,6 @@ def _local_midnight(iso_date: str) -> str:
         start = midnight.astimezone()
         if start.date() != day:  # no such local time: fold=1 reads it after the gap
             start = midnight.replace(fold=1).astimezone()
-        return _tw_date(start)
+        return _written(start)
     except (OverflowError, ValueError):
-        return _tw_date(midnight.replace(tzinfo=UTC))
+        return _written(midnight.replace(tzinfo=UTC))

@@ -229,18 +229,27 @@ def test_due_dates_are_local_midnights_as_taskwarrior_keeps_them(
     assert exported_due(day) == stored
 
 
-@pytest.mark.parametrize(
-    ("day", "stored"),
-    [("0001-01-01", "00010101T000000Z"), ("0999-06-01", "09990601T000000Z")],
-)
-def test_due_dates_of_any_year_keep_four_digits_and_never_crash(
-    local_zone: Callable[[str], None], day: str, stored: str
+@pytest.mark.parametrize("day", ["0001-01-01", "0999-06-01", "1979-12-31"])
+def test_dates_before_1980_are_written_as_the_earliest_taskwarrior_stores(
+    local_zone: Callable[[str], None], day: str
 ) -> None:
-    local_zone(BERLIN)  # 0001-01-01 00:00 in Berlin is in year 0 in UTC: kept at 00:00Z
-    assert exported_due(day)[:4] == stored[:4]
-    local_zone("UTC")
+    # `task import` of 2.6 fails silently on any earlier date, importing none of the file.
+    for zone in (BERLIN, "UTC"):  # 0001-01-01 00:00 in Berlin is in year 0 in UTC
+        local_zone(zone)
+        assert exported_due(day) == "19800101T000000Z"
+    old = {**TASKS[0], "created_at": "1975-05-01T10:00:00+00:00", "status": "done"}
+    old["completed_at"] = "1976-01-01T00:00:00+00:00"
+    [task] = json.loads("".join(taskwarrior.write([old])))
+    assert (task["entry"], task["end"]) == ("19800101T000000Z", "19800101T000000Z")
 
-    assert exported_due(day) == stored
+
+@pytest.mark.parametrize(
+    ("stored", "day"), [("00010101T000000Z", "0001-01-01"), ("09990601T000000Z", "0999-06-01")]
+)
+def test_due_dates_of_any_year_are_read(
+    local_zone: Callable[[str], None], stored: str, day: str
+) -> None:
+    local_zone("UTC")
     [record] = read_bytes(f'[{{"description": "x", "due": "{stored}"}}]'.encode())
     assert record.fields["due_date"] == day
 
