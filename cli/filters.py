@@ -31,7 +31,7 @@ SortOption = Annotated[SortField, typer.Option(help="Sort key.")]
 DescOption = Annotated[bool, typer.Option("--desc", help="Sort descending.")]
 
 
-def parse_date(value: str | None) -> date | None:
+def parse_date(value: str | None, option: str) -> date | None:
     """Parse a YYYY-MM-DD option value (None passes through), exactly as the API does."""
     if value is None:
         return None
@@ -40,7 +40,9 @@ def parse_date(value: str | None) -> date | None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD.") from None
+        raise typer.BadParameter(
+            f"'{value}' is not a date; use YYYY-MM-DD.", param_hint=option
+        ) from None
 
 
 def filter_values(
@@ -62,8 +64,8 @@ def filter_values(
         "priority": priority or [],
         "project": project,
         "tag": tag or [],
-        "due_before": parse_date(due_before),
-        "due_after": parse_date(due_after),
+        "due_before": parse_date(due_before, "--due-before"),
+        "due_after": parse_date(due_after, "--due-after"),
         "overdue": overdue,
         "q": q,
         "sort": sort,

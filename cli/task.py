@@ -77,7 +77,7 @@ def add_task(
     """Create a task."""
     from app.schemas.task import TaskCreate
 
-    due_date = parse_date(due)
+    due_date = parse_date(due, "--due")
 
     async def work(session: "AsyncSession") -> "TaskRead":
         data = TaskCreate(
@@ -190,7 +190,7 @@ def update_task(
             "title": title,
             "description": description,
             "priority": priority,
-            "due_date": parse_date(due),
+            "due_date": parse_date(due, "--due"),
             "project": project,
             "tags": tag,
         }.items()

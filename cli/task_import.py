@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 @contextlib.contextmanager
 def _open_input(path: str) -> Iterator[BinaryIO]:
     if path == "-":
+        if sys.stdin.isatty():  # else it would seem to hang behind an empty progress bar
+            output.message("Reading records from the terminal; end with Ctrl-D.")
         yield sys.stdin.buffer
         return
     try:

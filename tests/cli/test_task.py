@@ -303,8 +303,10 @@ def test_list_table_hints_the_next_page_on_stderr(cli, seed):
         pytest.param(["--limit", "201"], "limit", id="limit-201"),
         pytest.param(["--cursor", "forged"], "cursor", id="forged-cursor"),
         pytest.param(["--cursor", "eyJmIjoxfQ"], "cursor", id="forged-base64-cursor"),
-        pytest.param(["--due-before", "2024-13-01"], "2024-13-01", id="bad-due-before"),
-        pytest.param(["--due-after", "soon"], "soon", id="bad-due-after"),
+        pytest.param(
+            ["--due-before", "2024-13-01"], "--due-before: '2024-13-01'", id="bad-due-before"
+        ),
+        pytest.param(["--due-after", "soon"], "--due-after: 'soon'", id="bad-due-after"),
         pytest.param(["--status", "later"], "later", id="bad-status"),
         pytest.param(["--priority", "extreme"], "extreme", id="bad-priority"),
         pytest.param(["--sort", "colour"], "colour", id="bad-sort"),

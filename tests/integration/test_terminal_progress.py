@@ -98,3 +98,34 @@ def test_no_progress_when_stderr_is_not_a_terminal(
 
     assert imported.stderr.startswith(f"read {ROWS}, imported {ROWS}")
     assert exported.stderr == f"Exported {ROWS} tasks to {tmp_path / 'out.csv'} (csv).\n"
+
+
+def test_import_from_a_terminal_says_how_to_end_the_input(env: dict[str, str]) -> None:
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [APP_CLI, "tasks", "import", "-", "--format", "csv"],
+            stdin=terminal,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        os.write(controller, b"title\nTyped by hand\n\x04")  # Ctrl-D at a line start: EOF
+        received = bytearray()
+        while True:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the process has gone
+                break
+            if not data:
+                break
+            received += data
+        code = process.wait(timeout=60)
+    finally:
+        os.close(controller)
+
+    screen = received.decode("utf-8", "replace")
+    assert code == 0, screen
+    assert "end with Ctrl-D" in screen
+    assert "imported 1" in screen
