@@ -2,7 +2,9 @@
 
 import gc
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -50,6 +52,9 @@ def run() -> None:
     # every 700 allocations is mostly wasted work (about 15% of a 200k-row import).
     # Cycles are still collected, every 50,000 allocations. `serve` restores the default.
     gc.set_threshold(*ONE_SHOT_GC_THRESHOLD)
+    # `kill` (SIGTERM) ends a command as Ctrl-C does: the transaction rolls back and a
+    # half-written --output or --rejects file is removed. `serve` sets its own handler.
+    signal.signal(signal.SIGTERM, _interrupt)
     _check_standard_streams()
     try:
         try:
@@ -60,6 +65,10 @@ def run() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         sys.stderr.write(f"Error: Cannot write the output: {error.strerror or error}.\n")
         sys.exit(ExitCode.DOMAIN_ERROR)
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_standard_streams() -> None:

@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +261,32 @@ def test_serve_on_a_port_in_use_exits_1_not_3(sqlite_only, tmp_path):
     assert done.returncode == 1
     assert f"could not start on 127.0.0.1:{port}".encode() in done.stderr
     assert b"address already in use" in done.stdout  # uvicorn's own log line says why
+
+
+def test_sigterm_ends_an_import_like_ctrl_c(sqlite_only, tmp_path):
+    """`kill` used to leave the half-written rejects list behind as a hidden temporary file."""
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    command = [sys.executable, "-c", "from cli.main import run; run()"]
+    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"]
+    command += ["tasks", "import", "-", "-f", "csv", "--on-error", "skip", "--rejects", "r.jsonl"]
+    importing = subprocess.Popen(
+        command, cwd=tmp_path, env=environ, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert importing.stdin is not None
+    importing.stdin.write(b"title,priority\nok,high\nbad,extreme\n")
+    importing.stdin.flush()  # and keep it open: the import waits for more
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".r.jsonl.*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".r.jsonl.*")), "the rejects list was never started"
+
+    importing.terminate()
+    _, stderr = importing.communicate(timeout=30)
+
+    assert importing.returncode == 130
+    assert b"nothing was changed" in stderr
+    assert b"Traceback" not in stderr
+    assert [p.name for p in tmp_path.iterdir() if "r.jsonl" in p.name] == []  # no temp file
 
 
 def test_closed_standard_streams_are_not_a_traceback(sqlite_only, tmp_path):
