@@ -115,7 +115,8 @@ class AtomicFile:
             fd, self._temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             # mkstemp's 0600 would survive the rename; a file replaced keeps its own mode
             # (a private 0600 export stays private), a new one gets the umask's.
-            os.fchmod(fd, _existing_mode(target) or _new_file_mode())
+            mode = _existing_mode(target)
+            os.fchmod(fd, _new_file_mode() if mode is None else mode)
         except OSError as exc:
             raise self._cannot_write(exc) from None
         self._target = target

@@ -63,7 +63,11 @@ def run() -> None:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
     except OSError as error:  # the result could not be written: say so, without a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
-        sys.stderr.write(f"Error: Cannot write the output: {error.strerror or error}.\n")
+        if not isinstance(error, BrokenPipeError):  # `| head` stopped reading: stay quiet
+            sys.stderr.write(
+                f"Error: Cannot write the output: {error.strerror or error}. "
+                "The command itself completed.\n"
+            )
         sys.exit(ExitCode.DOMAIN_ERROR)
 
 

@@ -83,8 +83,15 @@ def run(
             raise fail("Interrupted, but the changes were already saved.", None, 130) from None
         raise fail("Interrupted; nothing was changed.", None, 130) from None
     except BrokenPipeError:
-        # The reader went away (`… | head`): stop quietly, without a traceback.
+        # The reader went away (`… | head`): stop without a traceback; quietly for a read,
+        # but a write (`import --rejects - | head`) was rolled back and must say so.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if write and not saved.committed:
+            raise fail(
+                "The output was closed before the end; nothing was changed.",
+                None,
+                ExitCode.DOMAIN_ERROR,
+            ) from None
         raise typer.Exit(ExitCode.DOMAIN_ERROR) from None
     except SQLAlchemyError as error:  # what no domain error covers: say it in one line
         raise fail(describe_failure(error), None, ExitCode.DOMAIN_ERROR) from None

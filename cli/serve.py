@@ -62,11 +62,11 @@ def serve(
             server_header=False,
         )
     except SystemExit as stopped:
-        # uvicorn exits 3 when it cannot start, which here means a partial import.
+        # uvicorn exits 3 when it cannot start; in this CLI, 3 means a partial import.
         if stopped.code != _UVICORN_STARTUP_FAILURE:
             raise
         raise fail(
-            f"The server could not start on {host}:{port}; the log line above says why.",
-            "Is the port in use, or the address not one of this machine's?",
+            f"The server could not start on {host}:{port}; the log lines above say why.",
+            "A port in use, an address not of this machine, or the database, say.",
             ExitCode.DOMAIN_ERROR,
         ) from None

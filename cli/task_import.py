@@ -45,10 +45,11 @@ class _RejectsFile:
 
     The file is put in place by `keep()` once the whole input was read; an import that
     stops early (an unusable file, Ctrl-C) leaves no partial list and any old file as it was.
+    With `--rejects -` the records go to stdout as they are found.
     """
 
     def __init__(self, path: Path | None) -> None:
-        self.to_stdout = path == STDOUT  # `--rejects -`: written as they come
+        self.to_stdout = path == STDOUT
         self.file = AtomicFile(path) if path is not None and not self.to_stdout else None
 
     def __enter__(self) -> "_RejectsFile":
@@ -62,16 +63,12 @@ class _RejectsFile:
 
     def write(self, rejection: "Rejection") -> None:
         """Append one rejected record."""
-        if self.file is not None:
+        sink = self.file.handle if self.file is not None else sys.stdout if self.to_stdout else None
+        if sink is not None:
             import json  # here, not at module level: --help does not need it
 
             record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
-            self.file.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        elif self.to_stdout:
-            import json
-
-            record = {"record": rejection.number, "reason": rejection.reason, "raw": rejection.raw}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def keep(self) -> None:
         """The input was read to its end: put the list in place."""

@@ -42,6 +42,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        cut_short = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
@@ -60,7 +61,9 @@ class RequestContextMiddleware:
             if response_started:
                 # Too late for a 500 (e.g. an export failing mid-stream). Returning without
                 # finishing the body makes the server close the connection, so the client
-                # sees a cut-short response, and the traceback is logged once, with the id.
+                # sees a cut-short response; the traceback is logged once, with the id, and
+                # the access line says the body was cut short.
+                cut_short = True
                 return
             await response(scope, receive, send_with_id)
         finally:
@@ -71,6 +74,7 @@ class RequestContextMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    **({"cut_short": True} if cut_short else {}),
                 },
             )
             request_id_var.reset(token)

@@ -51,9 +51,15 @@ class ProjectRepository:
         return project
 
     async def rename(self, project: Project, name: str) -> None:
-        """Give the project a new name (and name key)."""
+        """Give the project a new name (and name key), written now.
+
+        Written at once, not at commit, so the project's row is locked from here on
+        (PostgreSQL): a task added to the project meanwhile waits for this transaction
+        instead of slipping past what the rename does to its tasks.
+        """
         project.name = name
         project.name_key = name_key(name)
+        await self.session.flush()
 
     async def delete(self, project: Project) -> None:
         """Delete the project."""

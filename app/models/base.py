@@ -36,14 +36,15 @@ def encode_tags(tags: list[str]) -> str:
 
 
 class casefold(FunctionElement[str]):
-    """Text folded for case-insensitive comparison, the same way on both engines.
+    """Text folded for case-insensitive comparison, as alike on both engines as they allow.
 
     SQLite's built-in lower() is ASCII-only, so SQLite connections register `casefold`
     (Python's str.casefold; see app/core/database.py): "ΟΔΟΣ" and "οδός"'s sigma, "STRASSE"
     and "Straße" fold alike. PostgreSQL 15 has no casefold(): there it is lower() in the
     database's default collation (`title` is collated "C" for stable ordering, where lower()
     is ASCII-only) with the two folds lower() leaves out that matter in practice, final
-    sigma and sharp s. Apply it to both sides of a comparison.
+    sigma and sharp s; rarer ones (the micro sign, long s, ligatures) differ. Apply it
+    to both sides of a comparison.
     """
 
     type = String()

@@ -369,6 +369,8 @@ async def test_export_failing_mid_stream_is_cut_short_and_logged_once_with_the_r
     assert len(failures) == 1
     assert getattr(failures[0], "request_id", None) == "trace-cut"
     assert failures[0].getMessage() == "request.failed"
+    [access] = [r for r in caplog.records if r.name == "app.access"][-1:]
+    assert (access.status, access.cut_short) == (200, True)  # type: ignore[attr-defined]
 
 
 async def test_unexpected_error_during_a_write_leaves_nothing_behind(

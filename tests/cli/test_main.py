@@ -289,6 +289,29 @@ def test_sigterm_ends_an_import_like_ctrl_c(sqlite_only, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if "r.jsonl" in p.name] == []  # no temp file
 
 
+def test_rejects_to_a_closed_pipe_say_the_import_was_undone(sqlite_only, tmp_path):
+    """`import --rejects - | head`: the rollback of a write must not pass in silence."""
+    source = tmp_path / "t.csv"
+    source.write_text("title,priority\n" + "bad,extreme\n" * 2000 + "ok,high\n", "utf-8")
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    command = [sys.executable, "-c", "from cli.main import run; run()"]
+    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "tasks"]
+    command += ["import", str(source), "--on-error", "skip", "--rejects", "-"]
+    importing = subprocess.Popen(
+        command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert importing.stdout is not None
+    importing.stdout.close()  # the reader is gone before the first rejected record
+    stderr = importing.stderr.read() if importing.stderr else b""
+    importing.wait(timeout=60)
+
+    assert importing.returncode == 1
+    assert b"The output was closed before the end; nothing was changed." in stderr
+    assert b"Traceback" not in stderr
+    listed = _run_cli(tmp_path, "tasks", "list", "--json", capture_output=True)
+    assert json.loads(listed.stdout)["items"] == []
+
+
 def test_closed_standard_streams_are_not_a_traceback(sqlite_only, tmp_path):
     def closed_stdout() -> None:
         os.close(1)

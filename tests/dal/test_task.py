@@ -342,7 +342,7 @@ async def test_project_filter_ignores_case(db: Database, project: str, expected:
         (["a"], ["zeta 50%"]),  # whole tags only, never a prefix
         (["b"], []),
         (["nope"], []),
-        # Wildcards (%, _) are no tag: TaskFilters refuses them (tests/api/test_task_list.py).
+        # "%", or "_" first, is no tag: TaskFilters refuses them (tests/api/test_task_list.py).
     ],
 )
 async def test_tag_filter_requires_every_tag_literally(
