@@ -229,11 +229,22 @@ def test_a_database_failure_is_one_line_not_a_traceback(
         assert leak not in result.stderr
 
 
-def _run_cli(tmp_path: Path, *args: str, **streams: Any) -> subprocess.CompletedProcess[bytes]:
-    """A real `app-cli` process on a SQLite file in tmp_path, with the given std streams."""
-    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+def _cli_command(tmp_path: Path, *args: str) -> list[str]:
+    """`app-cli --database-url <a SQLite file in tmp_path> ARGS` as a fresh interpreter runs it."""
     command = [sys.executable, "-c", "from cli.main import run; run()"]
-    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", *args]
+    return [*command, "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", *args]
+
+
+def _start_cli(tmp_path: Path, *args: str, **streams: Any) -> subprocess.Popen[bytes]:
+    """A real `app-cli` process, started, with the given std streams."""
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    return subprocess.Popen(_cli_command(tmp_path, *args), cwd=tmp_path, env=environ, **streams)
+
+
+def _run_cli(tmp_path: Path, *args: str, **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    """A real `app-cli` process run to its end, with the given std streams."""
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    command = _cli_command(tmp_path, *args)
     return subprocess.run(command, cwd=tmp_path, env=environ, timeout=60, check=False, **streams)
 
 
@@ -265,12 +276,11 @@ def test_serve_on_a_port_in_use_exits_1_not_3(sqlite_only, tmp_path):
 
 def test_sigterm_ends_an_import_like_ctrl_c(sqlite_only, tmp_path):
     """`kill` used to leave the half-written rejects list behind as a hidden temporary file."""
-    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
-    command = [sys.executable, "-c", "from cli.main import run; run()"]
-    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"]
-    command += ["tasks", "import", "-", "-f", "csv", "--on-error", "skip", "--rejects", "r.jsonl"]
-    importing = subprocess.Popen(
-        command, cwd=tmp_path, env=environ, stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    importing = _start_cli(
+        tmp_path,
+        *("tasks", "import", "-", "-f", "csv", "--on-error", "skip", "--rejects", "r.jsonl"),
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert importing.stdin is not None
     importing.stdin.write(b"title,priority\nok,high\nbad,extreme\n")
@@ -293,12 +303,11 @@ def test_rejects_to_a_closed_pipe_say_the_import_was_undone(sqlite_only, tmp_pat
     """`import --rejects - | head`: the rollback of a write must not pass in silence."""
     source = tmp_path / "t.csv"
     source.write_text("title,priority\n" + "bad,extreme\n" * 2000 + "ok,high\n", "utf-8")
-    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
-    command = [sys.executable, "-c", "from cli.main import run; run()"]
-    command += ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "tasks"]
-    command += ["import", str(source), "--on-error", "skip", "--rejects", "-"]
-    importing = subprocess.Popen(
-        command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    importing = _start_cli(
+        tmp_path,
+        *("tasks", "import", str(source), "--on-error", "skip", "--rejects", "-"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert importing.stdout is not None
     importing.stdout.close()  # the reader is gone before the first rejected record

@@ -33,18 +33,24 @@ def run_with_terminal_stderr(*args: str | Path, env: dict[str, str]) -> tuple[in
             env=env,
         )
         os.close(terminal)
-        received = bytearray()
-        while True:
-            try:
-                data = os.read(controller, 65536)
-            except OSError:  # the terminal closed: the process has gone
-                break
-            if not data:
-                break
-            received += data
+        received = read_until_closed(controller)
         return process.wait(timeout=60), received.decode("utf-8", "replace")
     finally:
         os.close(controller)
+
+
+def read_until_closed(controller: int) -> bytes:
+    """Everything the process wrote to the terminal, until it closed its side."""
+    received = bytearray()
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the process has gone
+            break
+        if not data:
+            break
+        received += data
+    return bytes(received)
 
 
 @pytest.fixture
@@ -112,15 +118,7 @@ def test_import_from_a_terminal_says_how_to_end_the_input(env: dict[str, str]) -
         )
         os.close(terminal)
         os.write(controller, b"title\nTyped by hand\n\x04")  # Ctrl-D at a line start: EOF
-        received = bytearray()
-        while True:
-            try:
-                data = os.read(controller, 65536)
-            except OSError:  # the terminal closed: the process has gone
-                break
-            if not data:
-                break
-            received += data
+        received = read_until_closed(controller)
         code = process.wait(timeout=60)
     finally:
         os.close(controller)
