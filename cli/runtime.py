@@ -7,8 +7,10 @@ with a coroutine factory; errors come back as messages on stderr and exit codes.
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -18,6 +20,7 @@ from cli.output import fail
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from sqlalchemy.engine import URL
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from app.core.errors import AppError
@@ -115,19 +118,55 @@ async def _in_session(
 
     configure_logging(logging.WARNING, stream=sys.stderr)
     settings = get_settings()
-    database = Database(
-        state(ctx).database_url or settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        pool_size=2,
-    )
+    with _database_url(state(ctx).database_url or settings.database_url, write=write) as url:
+        database = Database(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_size=2)
+        try:
+            await database.create_all()
+            async with database.session(write=write, snapshot=snapshot) as session:
+                result = await work(session)
+            saved.committed = write  # leaving the block without an error committed
+            return result
+        finally:
+            await database.dispose()
+
+
+@contextmanager
+def _database_url(url: str, *, write: bool) -> Iterator[str]:
+    """`url`, except for a command that writes nothing to a SQLite file not created yet.
+
+    Such a command (a read, an import's `--dry-run`) gets a scratch empty database
+    instead, removed when it ends: it answers as the new file would, and leaves no
+    `tasks.db` behind in a directory it was run from by mistake.
+    """
+    missing = None if write else _sqlite_file_not_created_yet(url)
+    if missing is None:
+        yield url
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="app-cli-") as scratch:
+        yield missing.set(database=str(Path(scratch, "empty.db"))).render_as_string(False)
+
+
+def _sqlite_file_not_created_yet(url: str) -> "URL | None":
+    """The URL, parsed, if it names by path a SQLite file that does not exist yet.
+
+    Only in a directory that exists: a bad URL, a missing directory or a `file:` URI is
+    left to `Database` to report.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.core.database import sqlite_file
+
     try:
-        await database.create_all()
-        async with database.session(write=write, snapshot=snapshot) as session:
-            result = await work(session)
-        saved.committed = write  # leaving the block without an error committed
-        return result
-    finally:
-        await database.dispose()
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    path = sqlite_file(parsed)
+    if path is None or (parsed.database or "").startswith("file:"):
+        return None
+    return parsed if path.parent.is_dir() and not path.exists() else None
 
 
 def invalid_input(error: "ValidationError") -> typer.Exit:

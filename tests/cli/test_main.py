@@ -154,6 +154,43 @@ def test_default_database_is_tasks_db_in_the_working_directory(
 
 
 @pytest.mark.parametrize(
+    ("command", "expected_stdout"),
+    [
+        pytest.param(["tasks", "list", "--json"], '{"items":[],"next_cursor":null}', id="list"),
+        pytest.param(["stats", "--json"], '"total":0', id="stats"),
+        pytest.param(["projects", "list", "--json"], '{"items":[]}', id="projects"),
+        pytest.param(["tasks", "export", "--format", "csv"], "title,description", id="export"),
+    ],
+)
+def test_a_read_of_a_database_not_created_yet_answers_empty_and_creates_no_file(
+    sqlite_only, runner, tmp_path, command, expected_stdout
+):
+    path = tmp_path / "not-yet.db"
+
+    result = runner.invoke(app, ["--database-url", _sqlite_url(path), *command])
+
+    assert result.exit_code == 0, result.stderr
+    assert expected_stdout in result.stdout
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_dry_run_into_a_database_not_created_yet_creates_no_file(sqlite_only, runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("title,project\nPlan,Home\n", encoding="utf-8")
+    url = _sqlite_url(tmp_path / "not-yet.db")
+    dry_run = ["tasks", "import", str(source), "--dry-run"]
+
+    result = runner.invoke(app, ["--database-url", url, *dry_run])
+
+    assert result.exit_code == 0, result.stderr
+    assert "would import 1" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    imported = runner.invoke(app, ["--database-url", url, "tasks", "import", str(source)])
+    assert imported.exit_code == 0, imported.stderr
+    assert (tmp_path / "not-yet.db").is_file()  # a real import does create it
+
+
+@pytest.mark.parametrize(
     "url",
     [
         pytest.param("sqlite+aiosqlite:////nonexistent-dir/x.db", id="sqlite-missing-directory"),
