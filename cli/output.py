@@ -118,9 +118,14 @@ def styled_due(due: date | None, status: TaskStatus, today: date) -> str:
 def task_table(tasks: Iterable["TaskRead"], today: date) -> Table:
     """A table of tasks (objects shaped like `TaskRead`)."""
     table = Table(show_lines=False, header_style="bold")
-    table.add_column("ID", justify="right")
-    for column in ("Title", "Status", "Priority", "Due", "Project", "Tags"):
+    table.add_column("ID", justify="right", no_wrap=True)
+    # A narrow terminal wraps the free text, and a word longer than its column (a URL,
+    # a tag, CJK without spaces) is folded onto the next line, never cut off with "…".
+    table.add_column("Title", overflow="fold")
+    for column in ("Status", "Priority", "Due"):
         table.add_column(column)
+    for column in ("Project", "Tags"):
+        table.add_column(column, overflow="fold")
     for task in tasks:
         table.add_row(
             str(task.id),

@@ -649,3 +649,29 @@ def test_piped_tables_keep_every_character(cli):
     assert result.exit_code == 0
     assert title in result.stdout
     assert tag in result.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_narrow_terminal_tables_fold_long_words_instead_of_cutting_them(cli, columns):
+    """A URL, CJK without spaces and a long tag wrap onto more lines; no "…" hides text."""
+    title = "See https://example.com/a/very/long/path/that/goes/on/and/on for details"
+    cjk = "日本語のタスク名前テスト、全角文字が正しく揃うかどうか確認する"
+    project = "some-long-project-name"
+    tag = "d" * 24
+    cli.ok("projects", "add", project)
+    cli.add(title, "--tag", tag, "--project", project)
+    cli.add(cjk)
+
+    result = cli("tasks", "list", env={"COLUMNS": columns})
+
+    assert result.exit_code == 0
+    cells = "".join(_title_project_tags_cells(result.stdout))
+    for text in (title.replace(" ", ""), cjk, project, tag):
+        assert text in cells
+    assert "…" not in cells
+
+
+def _title_project_tags_cells(table: str) -> list[str]:
+    """The Title, Project and Tags cells of a Rich table, column by column, spaces removed."""
+    rows = [line.split("│")[1:-1] for line in table.splitlines() if line.startswith("│")]
+    return ["".join(row[i].replace(" ", "") for row in rows) for i in (1, 5, 6)]
