@@ -5,7 +5,9 @@ Rich already honours `NO_COLOR` and leaves colour out when the stream is not a t
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -70,9 +72,28 @@ def stdout() -> Console:
     return Console(soft_wrap=False, emoji=False, width=None if bounded else _UNBOUNDED_WIDTH)
 
 
+# The console of the live progress display on screen, if any (see `live_stderr`).
+_LIVE_STDERR: ContextVar[Console | None] = ContextVar("live_stderr", default=None)
+
+
 def stderr() -> Console:
-    """The console for messages and progress."""
-    return Console(stderr=True, soft_wrap=True, emoji=False)
+    """The console for messages and progress.
+
+    While a progress display is live, its own console: Rich then prints a message (an
+    error, "Interrupted") on a line above the display instead of at the end of its line.
+    """
+    return _LIVE_STDERR.get() or Console(stderr=True, soft_wrap=True, emoji=False)
+
+
+@contextmanager
+def live_stderr() -> Iterator[Console]:
+    """A stderr console for a live display; `stderr()` returns it until the block ends."""
+    console = Console(stderr=True, soft_wrap=True, emoji=False)
+    token = _LIVE_STDERR.set(console)
+    try:
+        yield console
+    finally:
+        _LIVE_STDERR.reset(token)
 
 
 def print_json(model: "BaseModel") -> None:

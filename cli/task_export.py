@@ -121,7 +121,10 @@ def _progress(show: bool) -> Iterator[Callable[[int], None]]:
         TextColumn("{task.fields[rate]:,.0f}/s"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=output.stderr(), transient=True) as bar:
+    with (
+        output.live_stderr() as console,
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task_id = bar.add_task("export", total=None, tasks=0, rate=0.0)
 
         def update(tasks: int) -> None:

@@ -168,8 +168,12 @@ def import_tasks(
 
 @contextlib.contextmanager
 def _progress(stream: BinaryIO) -> Iterator[Callable[[int], None] | None]:
-    """A progress callback: a Rich bar (records, records/s, bytes of total) on a terminal."""
-    if not sys.stderr.isatty():
+    """A progress callback: a Rich bar (records, records/s, bytes of total) on a terminal.
+
+    None when stderr is not a terminal, or when the records are typed at that terminal
+    (the bar would be drawn over what the person types).
+    """
+    if not sys.stderr.isatty() or stream.isatty():
         yield None
         return
     from rich.progress import (
@@ -191,7 +195,10 @@ def _progress(stream: BinaryIO) -> Iterator[Callable[[int], None] | None]:
         DownloadColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=output.stderr(), transient=True) as bar:
+    with (
+        output.live_stderr() as console,
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task_id = bar.add_task("import", total=total, records=0, rate=0.0)
 
         def update(records: int) -> None:

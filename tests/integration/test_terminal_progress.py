@@ -7,6 +7,7 @@ not go to the same terminal); with stderr redirected they show nothing but the s
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,43 @@ def test_import_from_a_terminal_says_how_to_end_the_input(env: dict[str, str]) -
     assert code == 0, screen
     assert "end with Ctrl-D" in screen
     assert "imported 1" in screen
+    assert not LIVE_IMPORT_LINE.search(screen)  # no bar drawn over what is typed
+
+
+def test_ctrl_c_during_an_import_says_so_on_a_line_of_its_own(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("title\n" + "".join(f"Task {n}\n" for n in range(300_000)), "utf-8")
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [APP_CLI, "tasks", "import", path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        received = bytearray()
+        while not re.search(rb"[1-9][\d,]* records", received):
+            received += os.read(controller, 65536)  # until the bar shows records imported
+        process.send_signal(signal.SIGINT)
+        received += read_until_closed(controller)
+        code = process.wait(timeout=60)
+    finally:
+        os.close(controller)
+
+    lines = screen_lines(received.decode("utf-8", "replace"))
+    assert code == 130, lines
+    assert "Error: Interrupted; nothing was changed." in lines
+
+
+LIVE_IMPORT_LINE = re.compile(r"[\d,]+ records +[\d,]+/s")
+_CONTROL_SEQUENCE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def screen_lines(output: str) -> list[str]:
+    """The lines a terminal shows: each from its last carriage return, escapes removed."""
+    lines = output.replace("\r\n", "\n").split("\n")  # the terminal sends \n as \r\n
+    return [_CONTROL_SEQUENCE.sub("", line.rsplit("\r", 1)[-1]) for line in lines]
