@@ -52,7 +52,8 @@ async def insert_tasks(connection: AsyncConnection, rows: Sequence[Mapping[str, 
 @lru_cache(maxsize=1024)
 def _datetime(value: datetime) -> str:
     """A UTC datetime in the text form SQLAlchemy's SQLite dialect stores and reads back."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # Not strftime("%Y…"): it writes the year 999 as "999", which neither sorts nor parses.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _params(row: Mapping[str, Any]) -> tuple[Any, ...]:

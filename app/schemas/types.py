@@ -17,7 +17,12 @@ UTCDateTime = Annotated[
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC
+        raise ValueError("out of range once converted to UTC (years 1 to 9999)") from None
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -103,6 +108,8 @@ def error_message(error: ErrorDetails) -> str:
     if error["type"] == "json_invalid":  # FastAPI's: the reason is in ctx, the offset in loc
         reason = error.get("ctx", {}).get("error") or "the body could not be parsed"
         return f"not valid JSON: {reason} (at character {error['loc'][-1]})"
+    if error["type"] == "value_error":  # a validator's own words, without Pydantic's prefix
+        return error["msg"].removeprefix("Value error, ")
     if error["type"] != "string_pattern_mismatch":
         return error["msg"]
     pattern = str(error.get("ctx", {}).get("pattern"))

@@ -835,3 +835,31 @@ async def test_stats_service_on_real_rows(db: Database) -> None:
             ("Work", 4, 2),
             (None, 3, 1),
         ]
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one-by-one"])
+async def test_timestamps_at_the_ends_of_the_calendar_read_back_and_sort(
+    db: Database, bulk: bool
+) -> None:
+    """Years below 1000 keep four digits in storage, so they parse and sort like any other."""
+    stamps = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(999, 6, 1, 8, 30, 0, 5, tzinfo=UTC),
+        NOW,
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    rows = [row(f"t{i}", created_at=s, updated_at=s) for i, s in enumerate(reversed(stamps))]
+    async with db.session() as session:
+        repo = TaskRepository(session)
+        if bulk:
+            await repo.add_many(rows, return_ids=False)
+        else:
+            for values in rows:
+                await repo.add(values)
+
+    async with db.session(write=False) as session:
+        repo = TaskRepository(session)
+        by_created = TaskFilters(sort=SortField.CREATED_AT)
+        page = await repo.page(by_created, TODAY, None, 10)
+        assert [r.created_at for r in page] == stamps
+        assert [r.updated_at for r in page] == stamps

@@ -213,6 +213,24 @@ async def test_a_creation_time_must_be_iso_8601_not_a_number(created_at: object)
     assert tasks.rows == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("created_at", "0001-01-01T00:00:00+01:00"), ("created_at", "9999-12-31T23:00:00-05:00")],
+)
+async def test_a_time_outside_the_calendar_once_in_utc_is_a_rejected_record(
+    field: str, value: str
+) -> None:
+    imp, tasks, _ = importer()
+
+    report = await imp.run([record(1, title="t", **{field: value})], on_error=OnError.SKIP)
+
+    assert report.rejected == 1
+    assert report.problems[0].reason == (
+        f"{field}: out of range once converted to UTC (years 1 to 9999)"
+    )
+    assert tasks.rows == []
+
+
 async def test_records_are_inserted_in_batches(small_batches: int) -> None:
     imp, tasks, _ = importer()
     report = await imp.run(valid(8))
