@@ -17,7 +17,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="csv, jsonl, json, taskwarrior or todotxt [default: from the extension].",
+        help="[default: from the file's extension]",
+        metavar="|".join(FORMAT_NAMES),
     ),
 ]
 

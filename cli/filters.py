@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -10,24 +11,39 @@ from app.core.enums import Priority, SortField, SortOrder, TaskStatus
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+
+def choices(values: type[StrEnum]) -> str:
+    """An option's metavar that lists its values: `low|medium|high|urgent`."""
+    return "|".join(values)
+
+
 StatusOption = Annotated[
-    list[TaskStatus] | None, typer.Option(help="Status; repeat for any of several.")
+    list[TaskStatus] | None,
+    typer.Option(help="Status; repeat for any of several.", metavar=choices(TaskStatus)),
 ]
 PriorityOption = Annotated[
-    list[Priority] | None, typer.Option(help="Priority; repeat for any of several.")
+    list[Priority] | None,
+    typer.Option(help="Priority; repeat for any of several.", metavar=choices(Priority)),
 ]
-ProjectOption = Annotated[str | None, typer.Option(help="Project name.")]
-TagOption = Annotated[list[str] | None, typer.Option(help="Tag; repeat to require all.")]
-DueBeforeOption = Annotated[str | None, typer.Option(help="Due before YYYY-MM-DD.")]
-DueAfterOption = Annotated[str | None, typer.Option(help="Due after YYYY-MM-DD.")]
+ProjectOption = Annotated[str | None, typer.Option(help="Project name.", metavar="NAME")]
+TagOption = Annotated[
+    list[str] | None, typer.Option(help="Tag; repeat to require all.", metavar="TAG")
+]
+DueBeforeOption = Annotated[
+    str | None, typer.Option(help="Due before this date.", metavar="YYYY-MM-DD")
+]
+DueAfterOption = Annotated[
+    str | None, typer.Option(help="Due after this date.", metavar="YYYY-MM-DD")
+]
 OverdueOption = Annotated[
     bool | None,
     typer.Option("--overdue/--not-overdue", help="Only overdue (or not overdue) tasks."),
 ]
 SearchOption = Annotated[
-    str | None, typer.Option("--q", "--search", "-q", help="Text in title or description.")
+    str | None,
+    typer.Option("--q", "--search", "-q", help="Text in title or description.", metavar="TEXT"),
 ]
-SortOption = Annotated[SortField, typer.Option(help="Sort key.")]
+SortOption = Annotated[SortField, typer.Option(help="Sort key.", metavar=choices(SortField))]
 DescOption = Annotated[bool, typer.Option("--desc", help="Sort descending.")]
 
 

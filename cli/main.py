@@ -37,6 +37,7 @@ def main(
             "--database-url",
             envvar="DATABASE_URL",
             help="Database URL [default: sqlite+aiosqlite:///./tasks.db].",
+            metavar="URL",
             show_envvar=True,
         ),
     ] = None,

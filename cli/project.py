@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Create, list, rename and delete projects.")
 
-ProjectRef = Annotated[str, typer.Argument(help="The project's name (or id).")]
+ProjectRef = Annotated[str, typer.Argument(help="The project's name (or id).", metavar="PROJECT")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table.")]
 
 
@@ -41,8 +41,12 @@ def _show(project: "ProjectRead", as_json: bool) -> None:
 @app.command("add")
 def add_project(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Unique name (ignoring case), 1-100 chars.")],
-    description: Annotated[str | None, typer.Option(help="What the project is about.")] = None,
+    name: Annotated[
+        str, typer.Argument(help="Unique name (ignoring case), 1-100 chars.", metavar="NAME")
+    ],
+    description: Annotated[
+        str | None, typer.Option(help="What the project is about.", metavar="TEXT")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a project."""
@@ -97,7 +101,7 @@ def show_project(ctx: typer.Context, ref: ProjectRef, as_json: JsonFlag = False)
 def rename_project(
     ctx: typer.Context,
     ref: ProjectRef,
-    new_name: Annotated[str, typer.Argument(help="The new name.")],
+    new_name: Annotated[str, typer.Argument(help="The new name.", metavar="NEW_NAME")],
     as_json: JsonFlag = False,
 ) -> None:
     """Rename a project (its tasks follow)."""

@@ -21,12 +21,13 @@ def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
 def serve(
     ctx: typer.Context,
     host: Annotated[
-        str | None, typer.Option(help="Bind address [env HOST, default 127.0.0.1].")
+        str | None, typer.Option(help="Bind address [env HOST, default 127.0.0.1].", metavar="HOST")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port [env PORT, default 8000].", min=1, max=65535)
+        int | None,
+        typer.Option(help="Port [env PORT, default 8000].", min=1, max=65535, metavar="PORT"),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, metavar="N")] = 1,
 ) -> None:
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn

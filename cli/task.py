@@ -20,6 +20,7 @@ from cli.filters import (
     SortOption,
     StatusOption,
     TagOption,
+    choices,
     filter_values,
     parse_date,
 )
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True, help="Create, list, change and delete tasks.")
 
-TaskId = Annotated[int, typer.Argument(help="The task's id.", min=1, max=MAX_ID)]
+TaskId = Annotated[int, typer.Argument(help="The task's id.", min=1, max=MAX_ID, metavar="ID")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table.")]
 
 
@@ -66,12 +67,18 @@ def _show(task: "TaskRead", as_json: bool) -> None:
 @app.command("add")
 def add_task(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What to do (1-200 characters).")],
-    description: Annotated[str | None, typer.Option(help="Details.")] = None,
-    priority: Annotated[Priority, typer.Option(help="Priority.")] = Priority.MEDIUM,
-    due: Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")] = None,
-    project: Annotated[str | None, typer.Option(help="An existing project's name.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for more.")] = None,
+    title: Annotated[str, typer.Argument(help="What to do (1-200 characters).", metavar="TITLE")],
+    description: Annotated[str | None, typer.Option(help="Details.", metavar="TEXT")] = None,
+    priority: Annotated[
+        Priority, typer.Option(help="Priority.", metavar=choices(Priority))
+    ] = Priority.MEDIUM,
+    due: Annotated[str | None, typer.Option(help="Due date.", metavar="YYYY-MM-DD")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="An existing project's name.", metavar="NAME")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="A tag; repeat for more.", metavar="TAG")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a task."""
@@ -111,8 +118,10 @@ def list_tasks(
     q: SearchOption = None,
     sort: SortOption = SortField.ID,
     desc: DescOption = False,
-    limit: Annotated[int, typer.Option(help="Page size, 1-200.")] = 50,
-    cursor: Annotated[str | None, typer.Option(help="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, typer.Option(help="Page size, 1-200.", metavar="N")] = 50,
+    cursor: Annotated[
+        str | None, typer.Option(help="`next_cursor` of the previous page.", metavar="CURSOR")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List tasks with the API's filters, sorts and pages."""
@@ -160,17 +169,23 @@ def show_task(ctx: typer.Context, task_id: TaskId, as_json: JsonFlag = False) ->
 def update_task(
     ctx: typer.Context,
     task_id: TaskId,
-    title: Annotated[str | None, typer.Option(help="New title.")] = None,
-    description: Annotated[str | None, typer.Option(help="New description.")] = None,
-    priority: Annotated[Priority | None, typer.Option(help="New priority.")] = None,
-    due: Annotated[str | None, typer.Option(help="New due date, YYYY-MM-DD.")] = None,
+    title: Annotated[str | None, typer.Option(help="New title.", metavar="TITLE")] = None,
+    description: Annotated[
+        str | None, typer.Option(help="New description.", metavar="TEXT")
+    ] = None,
+    priority: Annotated[
+        Priority | None, typer.Option(help="New priority.", metavar=choices(Priority))
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="New due date.", metavar="YYYY-MM-DD")] = None,
     no_due: Annotated[bool, typer.Option("--no-due", help="Remove the due date.")] = False,
-    project: Annotated[str | None, typer.Option(help="Move to this project.")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="Move to this project.", metavar="NAME")
+    ] = None,
     no_project: Annotated[
         bool, typer.Option("--no-project", help="Remove from its project.")
     ] = False,
     tag: Annotated[
-        list[str] | None, typer.Option(help="Replace the tags; repeat for more.")
+        list[str] | None, typer.Option(help="Replace the tags; repeat for more.", metavar="TAG")
     ] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Remove every tag.")] = False,
     as_json: JsonFlag = False,

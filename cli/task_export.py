@@ -36,7 +36,7 @@ def export_tasks(
     fmt: FormatOption = None,
     output_file: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (- or none: stdout)."),
+        typer.Option("--output", "-o", help="Write here (- or none: stdout).", metavar="FILE"),
     ] = None,
     status: StatusOption = None,
     priority: PriorityOption = None,
@@ -49,7 +49,7 @@ def export_tasks(
     sort: SortOption = SortField.ID,
     desc: DescOption = False,
 ) -> None:
-    """Export matching tasks (stdout, or --output FILE written atomically)."""
+    """Export matching tasks to stdout or to --output FILE."""
     from pydantic import ValidationError
 
     from app.schemas.task import TaskFilters

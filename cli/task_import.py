@@ -105,16 +105,23 @@ def _summary(report: "ImportReport") -> str:
 
 def import_tasks(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="File to import, or - for standard input.")],
+    file: Annotated[
+        str, typer.Argument(help="File to import, or - for standard input.", metavar="FILE")
+    ],
     fmt: FormatOption = None,
     on_error: Annotated[
         str,
-        typer.Option("--on-error", help="abort: all or nothing; skip: import the valid records."),
+        typer.Option(
+            "--on-error",
+            help="abort: all or nothing; skip: import the valid records.",
+            metavar="abort|skip",
+        ),
     ] = "abort",
     rejects: Annotated[
         Path | None,
         typer.Option(
-            help="Write rejected records (JSON lines: record, reason, raw) here; - for stdout."
+            help="Write rejected records (JSON lines: record, reason, raw) here; - for stdout.",
+            metavar="FILE",
         ),
     ] = None,
     dry_run: Annotated[

@@ -55,6 +55,33 @@ def test_tasks_help_lists_every_subcommand(runner):
         assert re.search(rf"\b{command}\b", result.stdout), command
 
 
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (["tasks", "add"], ["--priority low|medium|high|urgent", "--due YYYY-MM-DD", "--tag TAG"]),
+        (
+            ["tasks", "list"],
+            ["--status todo|in_progress|done|cancelled", "--sort id|created_at|", "--limit N"],
+        ),
+        (
+            ["tasks", "import"],
+            ["--format csv|jsonl|json|taskwarrior|todotxt", "--on-error abort|skip"],
+        ),
+        (["tasks", "export"], ["--output FILE", "--project NAME", "--due-before YYYY-MM-DD"]),
+        (["projects", "add"], ["--description TEXT"]),
+    ],
+)
+def test_option_help_says_what_to_type_not_a_python_type(runner, command, shown):
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"})
+
+    assert result.exit_code == 0
+    for text in shown:
+        assert text in result.stdout
+    options = result.stdout.split("Options:")[1]
+    assert "<str>" not in options
+    assert "list[" not in options
+
+
 def test_no_arguments_shows_help_without_a_traceback(runner):
     result = runner.invoke(app, [])
 
