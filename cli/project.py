@@ -128,7 +128,14 @@ def delete_project(
     """Delete a project that has no tasks."""
     from cli.prompt import confirm_or_exit
 
-    confirm_or_exit(f"Delete project '{ref}'?", yes)
+    def describe() -> str:
+        async def read(session: "AsyncSession") -> "ProjectRead":
+            return await _service(session).resolve(ref)
+
+        project = run(ctx, read, write=False)
+        return f"project '{output.visible(project.name)}' (id {project.id})"
+
+    confirm_or_exit(describe, yes)
 
     async def work(session: "AsyncSession") -> str:
         service = _service(session)

@@ -258,7 +258,14 @@ def delete_task(
     """Delete a task (asks first unless --yes)."""
     from cli.prompt import confirm_or_exit
 
-    confirm_or_exit(f"Delete task #{task_id}?", yes)
+    def describe() -> str:
+        async def read(session: "AsyncSession") -> "TaskRead":
+            return await _service(session).get(task_id)
+
+        task = run(ctx, read, write=False)
+        return f"task #{task.id} '{output.visible(task.title)}'"
+
+    confirm_or_exit(describe, yes)
 
     async def work(session: "AsyncSession") -> None:
         await _service(session).delete(task_id)

@@ -1,6 +1,7 @@
 """`app-cli projects …`: by name (ignoring case) or by id; tasks follow a rename."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -164,6 +165,19 @@ def test_delete_without_yes_off_a_terminal_exits_2(cli):
 
     assert "--yes" in result.stderr
     assert cli.json("projects", "show", "Work")["name"] == "Work"
+
+
+def test_delete_on_a_terminal_names_the_project_it_asks_about(cli, monkeypatch):
+    from cli import prompt
+
+    monkeypatch.setattr(prompt, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True)))
+    project_id = cli.json("projects", "add", "Garden Shed")["id"]
+
+    result = cli("projects", "delete", str(project_id), input="y\n")
+
+    assert result.exit_code == 0, result.stderr
+    assert f"Delete project 'Garden Shed' (id {project_id})?" in result.stderr
+    assert cli.json("projects", "list")["items"] == []
 
 
 def test_delete_unknown_project_exits_1(cli):

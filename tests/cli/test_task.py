@@ -552,9 +552,36 @@ def test_delete_on_a_terminal_asks_first(cli, monkeypatch, answer, code, deleted
     result = cli("tasks", "delete", str(task_id), input=answer)
 
     assert result.exit_code == code, result.stderr
-    assert f"Delete task #{task_id}?" in result.stderr
+    assert f"Delete task #{task_id} 'Write the report'?" in result.stderr
     assert result.stdout.strip() == answer.strip()  # CliRunner echoes what was "typed"
     assert (cli.tasks() == []) is deleted
+    assert ("Cancelled; nothing was deleted." in result.stderr) is not deleted
+    assert "Error" not in result.stderr  # a "no" is the person's choice, not a failure
+
+
+def test_delete_on_a_terminal_with_input_closed_at_the_prompt_deletes_nothing(cli, monkeypatch):
+    from cli import prompt
+
+    monkeypatch.setattr(prompt, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True)))
+    task_id = cli.add("Keep me")
+
+    result = cli("tasks", "delete", str(task_id), input="")  # Ctrl-D: end of input
+
+    assert result.exit_code == 1
+    assert "Cancelled; nothing was deleted." in result.stderr
+    assert "Aborted" not in result.stderr
+    assert cli.task(task_id)["title"] == "Keep me"
+
+
+def test_delete_of_an_unknown_task_on_a_terminal_fails_before_asking(cli, monkeypatch):
+    from cli import prompt
+
+    monkeypatch.setattr(prompt, "sys", SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True)))
+
+    result = cli.fails(1, "tasks", "delete", "999")
+
+    assert "Task 999 does not exist" in result.stderr
+    assert "Delete" not in result.stderr
 
 
 # --- ids the database cannot hold -------------------------------------------------------------
