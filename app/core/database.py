@@ -191,10 +191,18 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 
 def _check_sqlite_directory(url: URL) -> None:
-    """Refuse a SQLite file whose directory does not exist, before any driver thread starts."""
+    """Refuse a SQLite path that is a directory or whose directory does not exist.
+
+    Checked before any driver thread starts; SQLite would only say "unable to open".
+    """
     path = sqlite_file(url)
     if path is None or (url.database or "").startswith("file:"):  # SQLite reports those
         return
+    if path.is_dir():
+        raise DatabaseUrlError(
+            f"The database path {path} is a directory; name a file in it, such as "
+            f"{path / 'tasks.db'}."
+        )
     directory = path.resolve().parent
     if not directory.is_dir():
         raise DatabaseUnavailableError(

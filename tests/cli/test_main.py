@@ -236,6 +236,16 @@ def test_unreachable_database_exits_1_with_a_clear_message(runner, url, command)
     assert isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.parametrize("command", [["tasks", "list"], ["tasks", "add", "x"]])
+def test_a_directory_as_the_database_is_exit_2_and_says_so(sqlite_only, runner, tmp_path, command):
+    result = runner.invoke(app, ["--database-url", _sqlite_url(tmp_path), *command])
+
+    assert result.exit_code == 2, result.stderr
+    assert f"{tmp_path} is a directory" in result.stderr
+    assert "--database-url" in result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def _sqlite_url(path: Path, query: str = "") -> str:
     return f"sqlite+aiosqlite:///{path}{query}"
 
