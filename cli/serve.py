@@ -52,6 +52,11 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     # Each worker sets its own GC up once started (`create_served_app`).
     host, port = host or settings.host, port or settings.port
+    problem = _listen_problem(host, port)
+    if problem is not None:
+        raise fail(
+            f"Cannot serve on {host}:{port}: {problem[0]}.", problem[1], ExitCode.DOMAIN_ERROR
+        )
     try:
         uvicorn.run(
             "app.main:create_served_app",
@@ -71,3 +76,40 @@ def serve(
             "A port in use, an address not of this machine, or the database, say.",
             ExitCode.DOMAIN_ERROR,
         ) from None
+
+
+def _listen_problem(host: str, port: int) -> tuple[str, str] | None:
+    """Why the server could not listen on `host:port`, and what to do; None if it can.
+
+    Found by binding the address once, as uvicorn will: its own failure is a log line
+    among others, and a port in use is the usual case.
+    """
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        return (
+            f"{host} is not a known host name",
+            "Pass --host 127.0.0.1 or this machine's address.",
+        )
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} is already in use",
+                    "Pass another --port (PORT=9000 make run), or stop what is using it.",
+                )
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return (
+                    f"{host} is not an address of this machine",
+                    "Pass --host 127.0.0.1, 0.0.0.0 or one of this machine's addresses.",
+                )
+            return exc.strerror or str(exc), "Pass another --host or --port."
+    return None

@@ -344,8 +344,26 @@ def test_serve_on_a_port_in_use_exits_1_not_3(sqlite_only, tmp_path):
         done = _run_cli(tmp_path, "serve", "--port", port, capture_output=True)
 
     assert done.returncode == 1
-    assert f"could not start on 127.0.0.1:{port}".encode() in done.stderr
-    assert b"address already in use" in done.stdout  # uvicorn's own log line says why
+    assert f"Cannot serve on 127.0.0.1:{port}: port {port} is already in use.".encode() in (
+        done.stderr
+    )
+    assert b"--port" in done.stderr  # says what to do
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("192.0.2.1", b"is not an address of this machine"),  # TEST-NET-1: nobody's address
+        ("no-such-host.invalid", b"is not a known host name"),
+    ],
+)
+def test_serve_on_an_address_it_cannot_listen_on_says_why(sqlite_only, tmp_path, host, reason):
+    done = _run_cli(tmp_path, "serve", "--host", host, "--port", "8999", capture_output=True)
+
+    assert done.returncode == 1
+    assert reason in done.stderr
+    assert b"--host" in done.stderr
 
 
 def test_sigterm_ends_an_import_like_ctrl_c(sqlite_only, tmp_path):
