@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     DOMAIN_ERROR = 1
     INVALID_INPUT = 2
     PARTIAL_IMPORT = 3
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM: 128 + SIGINT, as shells report it
 
 
 EXIT_BY_ERROR: dict[type[AppError], ExitCode] = {

@@ -60,6 +60,9 @@ def run() -> None:
     try:
         try:
             app()
+        except KeyboardInterrupt:  # outside a command's transaction (`runtime.run` has those)
+            sys.stderr.write("Interrupted.\n")
+            sys.exit(ExitCode.INTERRUPTED)
         finally:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
     except OSError as error:  # the result could not be written: say so, without a traceback

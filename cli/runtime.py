@@ -82,9 +82,12 @@ def run(
     except ValidationError as error:
         raise invalid_input(error) from None
     except KeyboardInterrupt:
+        _silence_orphaned_driver_threads()
         if saved.committed:  # Ctrl-C while closing the database, after the commit
-            raise fail("Interrupted, but the changes were already saved.", None, 130) from None
-        raise fail("Interrupted; nothing was changed.", None, 130) from None
+            raise fail(
+                "Interrupted, but the changes were already saved.", None, ExitCode.INTERRUPTED
+            ) from None
+        raise fail("Interrupted; nothing was changed.", None, ExitCode.INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`… | head`): stop without a traceback; quietly for a read,
         # but a write (`import --rejects - | head`) was rolled back and must say so.
@@ -102,6 +105,26 @@ def run(
         raise fail(
             f"Cannot write: {error.strerror or error}.", None, ExitCode.DOMAIN_ERROR
         ) from None
+
+
+def _silence_orphaned_driver_threads() -> None:
+    """After Ctrl-C, let a database driver thread end without a traceback on screen.
+
+    Ctrl-C cancels the command while aiosqlite's thread may be mid-statement; its
+    connection is told to stop without being waited for, and the event loop closes. When
+    the statement ends, the thread has no loop to hand the result to, and would print
+    "RuntimeError: Event loop is closed" with a traceback. Nothing is lost: the
+    transaction was never committed. Any other thread error is still reported.
+    """
+    import threading
+
+    report = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not (args.exc_type is RuntimeError and str(args.exc_value) == "Event loop is closed"):
+            report(args)
+
+    threading.excepthook = hook
 
 
 async def _in_session(

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -305,7 +306,7 @@ def test_a_database_failure_is_one_line_not_a_traceback(
 
 def _cli_command(tmp_path: Path, *args: str) -> list[str]:
     """`app-cli --database-url <a SQLite file in tmp_path> ARGS` as a fresh interpreter runs it."""
-    command = [sys.executable, "-c", "from cli.main import run; run()"]
+    command = [sys.executable, "-c", "from cli.entry import main; main()"]
     return [*command, "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", *args]
 
 
@@ -389,6 +390,30 @@ def test_sigterm_ends_an_import_like_ctrl_c(sqlite_only, tmp_path):
     assert b"nothing was changed" in stderr
     assert b"Traceback" not in stderr
     assert [p.name for p in tmp_path.iterdir() if "r.jsonl" in p.name] == []  # no temp file
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_any_moment_of_a_command_prints_no_traceback(sqlite_only, tmp_path):
+    """While modules load, while Typer builds the command, mid-query, while printing."""
+    for title in ("one", "two", "three"):
+        assert _run_cli(tmp_path, "tasks", "add", title, capture_output=True).returncode == 0
+    outcomes = []
+    for step in range(14):  # 0 to 0.65 s: past the whole command on this machine
+        listing = _start_cli(
+            tmp_path, "tasks", "list", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(step * 0.05)
+        listing.send_signal(signal.SIGINT)
+        _, stderr = listing.communicate(timeout=30)
+        outcomes.append((listing.returncode, stderr.decode()))
+
+    assert [err for _, err in outcomes if "Traceback" in err or "Exception" in err] == []
+    assert {code for code, _ in outcomes} <= {0, 130, -signal.SIGINT}
+    interrupted = [err for code, err in outcomes if code == 130]
+    assert interrupted, "no run was interrupted: the command outran every signal"
+    # Typer ends a command interrupted while it parses argv with 130 and no message.
+    quiet_endings = {"", "Interrupted.\n", "Error: Interrupted; nothing was changed.\n"}
+    assert set(interrupted) <= quiet_endings
 
 
 def test_rejects_to_a_closed_pipe_say_the_import_was_undone(sqlite_only, tmp_path):
