@@ -271,4 +271,6 @@ def _sqlite_engine(
 
 
 def _casefold(value: str | None) -> str | None:
-    return value.casefold() if isinstance(value, str) else value
+    # Unicode folds "İ" to "i" + U+0307 (combining dot); PostgreSQL's lower() gives "i",
+    # and so does this, so that "istanbul" finds "İstanbul" on both engines.
+    return value.casefold().replace("i\u0307", "i") if isinstance(value, str) else value

@@ -261,6 +261,17 @@ async def test_q_folds_case_as_unicode_does(client: httpx.AsyncClient) -> None:
         assert await list_ids(client, q=q) == [street], q
 
 
+async def test_q_finds_turkish_dotted_capital_i_as_i(client: httpx.AsyncClient) -> None:
+    # Unicode folds "İ" to "i" plus a combining dot, so "istanbul" missed "İSTANBUL" on
+    # SQLite while PostgreSQL's lower() found it.
+    city = (await create_task(client, title="Visit İSTANBUL"))["id"]
+    other = (await create_task(client, title="izmir notes"))["id"]
+
+    for q in ("istanbul", "İstanbul", "ISTANBUL"):
+        assert await list_ids(client, q=q) == [city], q
+    assert await list_ids(client, q="İZMİR") == [other]
+
+
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
