@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
-from cli import project, serve, stats, task
+from cli import output, project, serve, stats, task
 from cli.errors import ExitCode
 from cli.runtime import ONE_SHOT_GC_THRESHOLD, CliState
+
+DATABASE_URL_OPTION = "--database-url"
 
 app = typer.Typer(
     name="app-cli",
@@ -34,7 +36,7 @@ def main(
     database_url: Annotated[
         str | None,
         typer.Option(
-            "--database-url",
+            DATABASE_URL_OPTION,
             envvar="DATABASE_URL",
             help="Database URL [default: sqlite+aiosqlite:///./tasks.db].",
             metavar="URL",
@@ -58,8 +60,12 @@ def run() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     _check_standard_streams()
     try:
+        args = global_options_first(sys.argv[1:])
+    except ValueError as error:
+        sys.exit(output.fail(str(error), "See app-cli --help.", ExitCode.INVALID_INPUT).exit_code)
+    try:
         try:
-            app()
+            app(args=args)
         except KeyboardInterrupt:  # outside a command's transaction (`runtime.run` has those)
             sys.stderr.write("Interrupted.\n")
             sys.exit(ExitCode.INTERRUPTED)
@@ -73,6 +79,32 @@ def run() -> None:
                 "The command itself completed.\n"
             )
         sys.exit(ExitCode.DOMAIN_ERROR)
+
+
+def global_options_first(args: list[str]) -> list[str]:
+    """`args` with `--database-url URL` moved before the command, wherever it was given.
+
+    `app-cli tasks list --database-url URL` is as natural to type as the documented
+    `app-cli --database-url URL tasks list`, and Click only knows the latter. Nothing
+    after a `--` is moved: from there on every word is a value. ValueError if the
+    option has no value.
+    """
+    moved: list[str] = []
+    rest: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+        elif word == DATABASE_URL_OPTION:
+            value = next(words, None)
+            if value is None:
+                raise ValueError(f"Option {DATABASE_URL_OPTION} requires a database URL.")
+            moved += [word, value]
+        elif word.startswith(f"{DATABASE_URL_OPTION}="):
+            moved.append(word)
+        else:
+            rest.append(word)
+    return moved + rest
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:

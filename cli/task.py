@@ -189,10 +189,19 @@ def update_task(
     ] = None,
     no_tags: Annotated[bool, typer.Option("--no-tags", help="Remove every tag.")] = False,
     as_json: JsonFlag = False,
+    status: Annotated[str | None, typer.Option(hidden=True)] = None,  # a common slip
 ) -> None:
-    """Change some fields of a task."""
+    """Change some fields of a task.
+
+    Its status has commands of its own: start, done, cancel and reopen.
+    """
     from app.schemas.task import TaskUpdate
 
+    if status is not None:
+        raise typer.BadParameter(
+            f"a status has its own commands: app-cli tasks start|done|cancel|reopen {task_id}",
+            param_hint="--status",
+        )
     if due is not None and no_due:
         raise typer.BadParameter("use either --due or --no-due, not both")
     if project is not None and no_project:

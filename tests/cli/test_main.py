@@ -629,3 +629,51 @@ def test_serve_runs_the_served_app_factory(runner, tmp_path, monkeypatch):
     assert kwargs["factory"] is True
     assert kwargs["workers"] == 2
     assert kwargs["port"] == 8765
+
+
+# --- the global option anywhere ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "parsed"),
+    [
+        (["tasks", "list", "--database-url", "U"], ["--database-url", "U", "tasks", "list"]),
+        (["tasks", "list", "--database-url=U"], ["--database-url=U", "tasks", "list"]),
+        (["--database-url", "U", "stats"], ["--database-url", "U", "stats"]),
+        (["tasks", "add", "--", "--database-url"], ["tasks", "add", "--", "--database-url"]),
+        (["tasks", "list"], ["tasks", "list"]),
+    ],
+)
+def test_database_url_is_moved_before_the_command(typed, parsed):
+    from cli.main import global_options_first
+
+    assert global_options_first(typed) == parsed
+
+
+def test_database_url_without_a_value_is_refused():
+    from cli.main import global_options_first
+
+    with pytest.raises(ValueError, match="requires a database URL"):
+        global_options_first(["tasks", "list", "--database-url"])
+
+
+def test_database_url_after_the_command_works_in_a_real_process(sqlite_only, tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere.db'}"
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+    entry = [sys.executable, "-c", "from cli.entry import main; main()"]
+
+    def app_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*entry, *args], cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=60
+        )
+
+    added = app_cli("tasks", "add", "Placed", "--database-url", url)
+    listed = app_cli("tasks", "list", "--json", f"--database-url={url}")
+    missing = app_cli("tasks", "list", "--database-url")
+
+    assert added.returncode == 0, added.stderr
+    assert [t["title"] for t in json.loads(listed.stdout)["items"]] == ["Placed"]
+    assert not (tmp_path / "tasks.db").exists()  # not the default database
+    assert missing.returncode == 2
+    assert "requires a database URL" in missing.stderr
+    assert "Traceback" not in missing.stderr

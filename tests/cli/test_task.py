@@ -702,3 +702,12 @@ def _title_project_tags_cells(table: str) -> list[str]:
     """The Title, Project and Tags cells of a Rich table, column by column, spaces removed."""
     rows = [line.split("│")[1:-1] for line in table.splitlines() if line.startswith("│")]
     return ["".join(row[i].replace(" ", "") for row in rows) for i in (1, 5, 6)]
+
+
+def test_update_with_status_points_to_the_status_commands(cli):
+    task_id = cli.add("Ship it")
+
+    result = cli.fails(2, "tasks", "update", str(task_id), "--status", "done")
+
+    assert f"tasks start|done|cancel|reopen {task_id}" in result.stderr
+    assert cli.task(task_id)["status"] == "todo"
