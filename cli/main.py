@@ -4,10 +4,13 @@ import gc
 import os
 import signal
 import sys
+from collections.abc import Sequence
+from itertools import islice
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 import typer
+import typer.main
 
 from cli import output, project, serve, stats, task
 from cli.errors import ExitCode
@@ -60,12 +63,13 @@ def run() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     _check_standard_streams()
     try:
-        args = global_options_first(sys.argv[1:])
+        root = typer.main.get_command(app)
+        args = global_options_first(sys.argv[1:], root)
     except ValueError as error:
         sys.exit(output.fail(str(error), "See app-cli --help.", ExitCode.INVALID_INPUT).exit_code)
     try:
         try:
-            app(args=args)
+            root(args=args, prog_name=app.info.name)
         except KeyboardInterrupt:  # outside a command's transaction (`runtime.run` has those)
             sys.stderr.write("Interrupted.\n")
             sys.exit(ExitCode.INTERRUPTED)
@@ -81,30 +85,56 @@ def run() -> None:
         sys.exit(ExitCode.DOMAIN_ERROR)
 
 
-def global_options_first(args: list[str]) -> list[str]:
+class Command(Protocol):
+    """What is read here of a Click command (Typer 0.29 and later ship their own Click)."""
+
+    @property
+    def params(self) -> Sequence[Any]:
+        """The command's options and arguments."""
+
+
+def global_options_first(args: list[str], root: Command) -> list[str]:
     """`args` with `--database-url URL` moved before the command, wherever it was given.
 
     `app-cli tasks list --database-url URL` is as natural to type as the documented
-    `app-cli --database-url URL tasks list`, and Click only knows the latter. Nothing
-    after a `--` is moved: from there on every word is a value. ValueError if the
-    option has no value.
+    `app-cli --database-url URL tasks list`, and Click only knows the latter. The words
+    are read as Click will read them: the value of an option is never moved, even when
+    it looks like the global option (`--description --database-url`), and nothing after
+    a `--` is. ValueError if the option has no value.
     """
     moved: list[str] = []
-    rest: list[str] = []
+    kept: list[str] = []
+    command = root
     words = iter(args)
     for word in words:
+        takes_value = _options_with_a_value(command)
         if word == "--":
-            rest += [word, *words]
-        elif word == DATABASE_URL_OPTION:
+            kept += [word, *words]
+        elif word == DATABASE_URL_OPTION and command is not root:
             value = next(words, None)
             if value is None:
                 raise ValueError(f"Option {DATABASE_URL_OPTION} requires a database URL.")
             moved += [word, value]
-        elif word.startswith(f"{DATABASE_URL_OPTION}="):
+        elif word.startswith(f"{DATABASE_URL_OPTION}=") and command is not root:
             moved.append(word)
+        elif word in takes_value:
+            kept += [word, *islice(words, 1)]
         else:
-            rest.append(word)
-    return moved + rest
+            kept.append(word)
+            command = getattr(command, "commands", {}).get(word, command)
+    return moved + kept
+
+
+def _options_with_a_value(command: Command) -> set[str]:
+    """The option names of `command` that take the next word as their value."""
+    return {
+        name
+        for param in command.params
+        if param.param_type_name == "option"
+        and not getattr(param, "is_flag", False)
+        and not getattr(param, "count", False)
+        for name in param.opts
+    }
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:

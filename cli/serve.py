@@ -104,7 +104,7 @@ def _listen_problem(host: str, port: int) -> tuple[str, str] | None:
             if exc.errno == errno.EADDRINUSE:
                 return (
                     f"port {port} is already in use",
-                    "Pass another --port (PORT=9000 make run), or stop what is using it.",
+                    "Pass another --port (e.g. --port 9000), or stop what is using it.",
                 )
             if exc.errno == errno.EADDRNOTAVAIL:
                 return (

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -619,8 +620,11 @@ def test_serve_runs_the_served_app_factory(runner, tmp_path, monkeypatch):
     monkeypatch.setattr(app_logging, "configure_logging", lambda *_a, **_k: None)
     monkeypatch.setattr(signal, "signal", lambda *_a: None)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+    with socket.socket() as probe:  # a port nobody listens on: `serve` checks it first
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
 
-    result = runner.invoke(app, ["serve", "--port", "8765", "--workers", "2"])
+    result = runner.invoke(app, ["serve", "--port", str(port), "--workers", "2"])
 
     assert result.exit_code == 0, result.output
     [(args, kwargs)] = calls
@@ -628,7 +632,7 @@ def test_serve_runs_the_served_app_factory(runner, tmp_path, monkeypatch):
     assert args == ("app.main:create_served_app",)
     assert kwargs["factory"] is True
     assert kwargs["workers"] == 2
-    assert kwargs["port"] == 8765
+    assert kwargs["port"] == port
 
 
 # --- the global option anywhere ---------------------------------------------------------------
@@ -639,22 +643,34 @@ def test_serve_runs_the_served_app_factory(runner, tmp_path, monkeypatch):
     [
         (["tasks", "list", "--database-url", "U"], ["--database-url", "U", "tasks", "list"]),
         (["tasks", "list", "--database-url=U"], ["--database-url=U", "tasks", "list"]),
+        (["tasks", "--database-url", "U", "list"], ["--database-url", "U", "tasks", "list"]),
+        (["projects", "list", "--database-url", "U"], ["--database-url", "U", "projects", "list"]),
         (["--database-url", "U", "stats"], ["--database-url", "U", "stats"]),
         (["tasks", "add", "--", "--database-url"], ["tasks", "add", "--", "--database-url"]),
         (["tasks", "list"], ["tasks", "list"]),
+        # the value of another option stays that option's value, however it looks
+        (
+            ["tasks", "add", "T", "--description", "--database-url=U", "--json"],
+            ["tasks", "add", "T", "--description", "--database-url=U", "--json"],
+        ),
+        (
+            ["tasks", "list", "-q", "--database-url", "--database-url", "U"],
+            ["--database-url", "U", "tasks", "list", "-q", "--database-url"],
+        ),
+        (["--database-url", "tasks", "stats"], ["--database-url", "tasks", "stats"]),
     ],
 )
 def test_database_url_is_moved_before_the_command(typed, parsed):
-    from cli.main import global_options_first
+    from cli.main import app, global_options_first
 
-    assert global_options_first(typed) == parsed
+    assert global_options_first(typed, typer.main.get_command(app)) == parsed
 
 
 def test_database_url_without_a_value_is_refused():
-    from cli.main import global_options_first
+    from cli.main import app, global_options_first
 
     with pytest.raises(ValueError, match="requires a database URL"):
-        global_options_first(["tasks", "list", "--database-url"])
+        global_options_first(["tasks", "list", "--database-url"], typer.main.get_command(app))
 
 
 def test_database_url_after_the_command_works_in_a_real_process(sqlite_only, tmp_path):
@@ -667,13 +683,21 @@ def test_database_url_after_the_command_works_in_a_real_process(sqlite_only, tmp
             [*entry, *args], cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=60
         )
 
+    lookalike = f"--database-url=sqlite+aiosqlite:///{tmp_path / 'oops.db'}"
     added = app_cli("tasks", "add", "Placed", "--database-url", url)
+    described = app_cli("tasks", "add", "Odd", "--description", lookalike, f"--database-url={url}")
     listed = app_cli("tasks", "list", "--json", f"--database-url={url}")
     missing = app_cli("tasks", "list", "--database-url")
 
     assert added.returncode == 0, added.stderr
-    assert [t["title"] for t in json.loads(listed.stdout)["items"]] == ["Placed"]
+    assert described.returncode == 0, described.stderr
+    items = json.loads(listed.stdout)["items"]
+    assert [(t["title"], t["description"]) for t in items] == [
+        ("Placed", None),
+        ("Odd", lookalike),
+    ]
     assert not (tmp_path / "tasks.db").exists()  # not the default database
+    assert not (tmp_path / "oops.db").exists()  # a value that only looks like the option
     assert missing.returncode == 2
     assert "requires a database URL" in missing.stderr
     assert "Traceback" not in missing.stderr
