@@ -70,11 +70,12 @@ def run() -> None:
     try:
         try:
             root(args=args, prog_name=app.info.name)
-        except KeyboardInterrupt:  # outside a command's transaction (`runtime.run` has those)
+        except KeyboardInterrupt:  # while Click is being set up; Typer ends later ones with 130
             sys.stderr.write("Interrupted.\n")
             sys.exit(ExitCode.INTERRUPTED)
         finally:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
+            _ignore_interrupts()
     except OSError as error:  # the result could not be written: say so, without a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         if not isinstance(error, BrokenPipeError):  # `| head` stopped reading: stay quiet
@@ -135,6 +136,17 @@ def _options_with_a_value(command: Command) -> set[str]:
         and not getattr(param, "count", False)
         for name in param.opts
     }
+
+
+def _ignore_interrupts() -> None:
+    """The command has ended: a Ctrl-C or kill now must not turn its exit into a traceback.
+
+    The interpreter still takes a tenth of a second to shut down; a KeyboardInterrupt
+    raised in that time escapes as "Exception ignored in atexit callback" or ends the
+    process by the signal, hiding a result that was already saved.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:

@@ -417,6 +417,27 @@ def test_ctrl_c_at_any_moment_of_a_command_prints_no_traceback(sqlite_only, tmp_
     assert set(interrupted) <= quiet_endings
 
 
+def test_ctrl_c_once_a_command_has_finished_is_ignored(sqlite_only, tmp_path):
+    """The result is saved and shown; the interpreter's shutdown must not end in a traceback."""
+    outcomes = []
+    for delay in (0.02, 0.04, 0.06, 0.1):  # after the command returned, during shutdown
+        adding = _start_cli(
+            tmp_path, "tasks", "add", "Saved", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        assert adding.stderr is not None
+        announced = adding.stderr.readline()  # "Created task #N: Saved": the command is over
+        time.sleep(delay)
+        adding.send_signal(signal.SIGINT)
+        rest = adding.stderr.read()
+        outcomes.append((adding.wait(timeout=30), announced.decode() + rest.decode()))
+
+    for code, stderr in outcomes:
+        assert code == 0, stderr
+        assert "Created task" in stderr
+        assert "Exception" not in stderr
+        assert "Traceback" not in stderr
+
+
 def test_rejects_to_a_closed_pipe_say_the_import_was_undone(sqlite_only, tmp_path):
     """`import --rejects - | head`: the rollback of a write must not pass in silence."""
     source = tmp_path / "t.csv"

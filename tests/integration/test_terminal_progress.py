@@ -168,3 +168,37 @@ def screen_lines(output: str) -> list[str]:
     """The lines a terminal shows: each from its last carriage return, escapes removed."""
     lines = output.replace("\r\n", "\n").split("\n")  # the terminal sends \n as \r\n
     return [_CONTROL_SEQUENCE.sub("", line.rsplit("\r", 1)[-1]) for line in lines]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_interrupting_the_delete_question_deletes_nothing_and_exits_130(
+    env: dict[str, str], signum: signal.Signals
+) -> None:
+    subprocess.run([APP_CLI, "tasks", "add", "Keep me"], env=env, check=True, capture_output=True)
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [APP_CLI, "tasks", "delete", "1"],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        received = bytearray()
+        while b"[y/N]" not in received:
+            received += os.read(controller, 65536)
+        process.send_signal(signum)
+        received += read_until_closed(controller)
+        code = process.wait(timeout=60)
+    finally:
+        os.close(controller)
+    shown = subprocess.run(
+        [APP_CLI, "tasks", "show", "1", "--json"], env=env, capture_output=True, text=True
+    )
+
+    lines = screen_lines(received.decode("utf-8", "replace"))
+    assert code == 130, lines
+    assert "Error: Interrupted; nothing was deleted." in lines
+    assert "Traceback" not in "\n".join(lines)
+    assert '"title":"Keep me"' in shown.stdout
