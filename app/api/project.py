@@ -13,7 +13,7 @@ from app.schemas.project import ProjectCreate, ProjectList, ProjectRead, Project
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 PROJECT_PATH = "/api/v1/projects/{project_id}"
-ONE_PROJECT = "/{project_id:int}"
+ONE_PROJECT = "/{project_id}"
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="The project's id.")]
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.api.deps import (
     NO_QUERY_PARAMETERS,
@@ -34,8 +35,28 @@ from app.services.formats import FileFormat
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 TASK_PATH = "/api/v1/tasks/{task_id}"
-# `:int`, so `/tasks/bulk` and `/tasks/export` never fall through to the task routes.
-ONE_TASK = "/{task_id:int}"
+
+
+class _TaskIdSegment(Convertor[str]):
+    """A path segment that names no route of the collection itself (`bulk`, `export`).
+
+    FastAPI then validates it as the task's id, so `/tasks/abc` is a 422 as any invalid
+    input is, while a wrong method on `/tasks/bulk` or `/tasks/export` stays a 405.
+    """
+
+    regex = r"(?!(?:bulk|export)\Z)[^/]+"
+
+    def convert(self, value: str) -> str:
+        """The segment as it is; the endpoint's `TaskId` annotation validates it."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The segment for a URL."""
+        return value
+
+
+register_url_convertor("task_id", _TaskIdSegment())
+ONE_TASK = "/{task_id:task_id}"
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="The task's id.")]
 
 

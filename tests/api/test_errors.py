@@ -163,6 +163,18 @@ async def test_unknown_route_is_404(client: httpx.AsyncClient, path: str) -> Non
     assert_problem(await client.get(path), 404)
 
 
+@pytest.mark.parametrize("resource", [TASKS, PROJECTS])
+@pytest.mark.parametrize("bad_id", ["abc", "1.5", "-1", "0", "1e3", "%20"])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+async def test_an_id_that_is_not_a_positive_integer_is_invalid_input(
+    client: httpx.AsyncClient, resource: str, bad_id: str, method: str
+) -> None:
+    response = await client.request(method, f"{resource}/{bad_id}", json={})
+
+    problem = assert_problem(response, 422, "/problems/validation")
+    assert [error["loc"][0] for error in problem["errors"]] == ["path"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
@@ -172,6 +184,9 @@ async def test_unknown_route_is_404(client: httpx.AsyncClient, path: str) -> Non
         ("POST", f"{PROJECTS}/1", {"GET", "PATCH", "DELETE"}),
         ("POST", "/health", {"GET"}),
         ("DELETE", "/api/v1/stats", {"GET"}),
+        ("GET", f"{TASKS}/bulk", {"POST"}),
+        ("PATCH", f"{TASKS}/export", {"GET"}),
+        ("DELETE", f"{TASKS}/export", {"GET"}),
     ],
 )
 async def test_wrong_method_is_405_listing_the_allowed_methods(

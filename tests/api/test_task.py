@@ -148,8 +148,8 @@ async def test_unknown_task_id_is_404(
 async def test_non_integer_task_id_is_a_problem_not_a_crash(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{TASKS}/abc")
 
-    assert response.status_code in {404, 422}  # no such resource, or an invalid id
-    assert_problem(response, response.status_code)
+    problem = assert_problem(response, 422, "/problems/validation")
+    assert problem["errors"][0]["loc"] == ["path", "task_id"]
 
 
 # --- update ----------------------------------------------------------------------------------
