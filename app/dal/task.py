@@ -7,19 +7,23 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Row,
     Select,
     Table,
     and_,
     bindparam,
     case,
+    exists,
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,9 +210,12 @@ class TaskRepository:
         return rows
 
     async def stats(self, today: date) -> Sequence[Row[Any]]:
-        """Counts grouped by project, status and priority, with the overdue count of each."""
+        """Counts grouped by project, status and priority, with the overdue count of each.
+
+        A project without tasks has one row of its own: status and priority null, total 0.
+        """
         overdue = case((_overdue(today), 1), else_=0)
-        stmt = (
+        grouped = (
             select(
                 Project.name.label("project"),
                 Task.status,
@@ -220,6 +227,10 @@ class TaskRepository:
             .outerjoin(Project, Task.project_id == Project.id)
             .group_by(Project.id, Project.name, Task.status, Task.priority)
         )
+        empty_projects = select(Project.name, null(), null(), literal(0), literal(0)).where(
+            ~exists().where(Task.project_id == Project.id)
+        )
+        stmt: CompoundSelect[Any] = union_all(grouped, empty_projects)
         rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
         return rows
 

@@ -34,9 +34,12 @@ class StatsService:
         )
         overdue_by_project: defaultdict[str | None, int] = defaultdict(int)
         for row in await self.tasks.stats(self.clock().date()):
+            project_counts = projects[row.project]  # starts at zero: empty projects are listed
+            if row.status is None:  # the row of a project without tasks
+                continue
             by_status[row.status] += row.total
             by_priority[row.priority] += row.total
-            projects[row.project][row.status] += row.total
+            project_counts[row.status] += row.total
             overdue_by_project[row.project] += int(row.overdue or 0)
         per_project = [
             ProjectStats(

@@ -65,6 +65,16 @@ async def test_counts_by_status_priority_overdue_and_project(client: httpx.Async
     }
 
 
+async def test_a_project_without_tasks_is_listed_with_zeros(client: httpx.AsyncClient) -> None:
+    await create_project(client, "Someday")
+    task = await create_task(client, project="Someday")
+    await client.delete(f"/api/v1/tasks/{task['id']}")
+
+    assert (await stats(client))["by_project"] == [
+        {"project": "Someday", "total": 0, "overdue": 0, "by_status": by_status()}
+    ]
+
+
 async def test_closed_tasks_are_never_overdue(client: httpx.AsyncClient) -> None:
     await create_task(client, status="done", due_date=day(-30))
     await create_task(client, status="cancelled", due_date=day(-30))

@@ -811,6 +811,7 @@ async def test_stats_groups_by_project_status_priority(db: Database) -> None:
             ("Home", TaskStatus.TODO, Priority.MEDIUM): (1, 0),
             (None, TaskStatus.TODO, Priority.MEDIUM): (2, 1),
             (None, TaskStatus.IN_PROGRESS, Priority.LOW): (1, 0),
+            ("Empty", None, None): (0, 0),  # a project without tasks has a row of zeros
         }
         assert len(rows) == len(grouped)
 
@@ -831,6 +832,7 @@ async def test_stats_service_on_real_rows(db: Database) -> None:
         assert stats.by_status == {"todo": 5, "in_progress": 2, "done": 1, "cancelled": 1}
         assert stats.by_priority == {"low": 2, "medium": 3, "high": 3, "urgent": 1}
         assert [(p.project, p.total, p.overdue) for p in stats.by_project] == [
+            ("Empty", 0, 0),
             ("Home", 2, 0),
             ("Work", 4, 2),
             (None, 3, 1),

@@ -25,6 +25,11 @@ def group(
     )
 
 
+def empty_project(name: str) -> SimpleNamespace:
+    """The row `TaskRepository.stats` gives a project without tasks."""
+    return SimpleNamespace(project=name, status=None, priority=None, total=0, overdue=0)
+
+
 def make_service(*rows: SimpleNamespace) -> tuple[StatsService, AsyncMock]:
     repo = AsyncMock(spec=TaskRepository)
     repo.stats.return_value = list(rows)
@@ -99,3 +104,16 @@ async def test_tasks_without_project_alone() -> None:
     assert stats.overdue == 2
     assert [(p.project, p.total, p.overdue) for p in stats.by_project] == [(None, 2, 2)]
     assert stats.by_priority["medium"] == 2
+
+
+async def test_a_project_without_tasks_is_listed_with_zeros() -> None:
+    service, _ = make_service(group("Busy", "todo", "low", 2, 0), empty_project("Idle"))
+
+    stats = await service.compute()
+
+    assert stats.total == 2
+    assert stats.by_status == ZERO_STATUSES | {"todo": 2}
+    assert [p.model_dump() for p in stats.by_project] == [
+        {"project": "Busy", "total": 2, "overdue": 0, "by_status": ZERO_STATUSES | {"todo": 2}},
+        {"project": "Idle", "total": 0, "overdue": 0, "by_status": ZERO_STATUSES},
+    ]
