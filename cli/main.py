@@ -84,6 +84,14 @@ def run() -> None:
                 "The command itself completed.\n"
             )
         sys.exit(ExitCode.DOMAIN_ERROR)
+    except UnicodeEncodeError as error:  # e.g. PYTHONIOENCODING=ascii and a title "Café"
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        unwritable = ascii(error.object[error.start : error.end])
+        sys.stderr.write(
+            f"Error: Cannot write the output in {error.encoding}: it has no {unwritable}. "
+            "Set PYTHONIOENCODING=utf-8, or write to a file with --output where there is one.\n"
+        )
+        sys.exit(ExitCode.DOMAIN_ERROR)
 
 
 class Command(Protocol):

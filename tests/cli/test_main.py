@@ -438,6 +438,28 @@ def test_ctrl_c_once_a_command_has_finished_is_ignored(sqlite_only, tmp_path):
         assert "Traceback" not in stderr
 
 
+@pytest.mark.parametrize("command", [["tasks", "list"], ["tasks", "list", "--json"]])
+def test_an_output_encoding_without_the_characters_is_a_message_not_a_traceback(
+    sqlite_only, tmp_path, command
+):
+    assert _run_cli(tmp_path, "tasks", "add", "Café", capture_output=True).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if k not in UNSET_IN_SUBPROCESS}
+
+    listed = subprocess.run(
+        _cli_command(tmp_path, *command),
+        cwd=tmp_path,
+        env=environ | {"PYTHONIOENCODING": "ascii"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert listed.returncode == 1
+    assert "Cannot write the output in ascii: it has no '\\xe9'" in listed.stderr
+    assert "PYTHONIOENCODING=utf-8" in listed.stderr
+    assert "Traceback" not in listed.stderr
+
+
 def test_rejects_to_a_closed_pipe_say_the_import_was_undone(sqlite_only, tmp_path):
     """`import --rejects - | head`: the rollback of a write must not pass in silence."""
     source = tmp_path / "t.csv"
