@@ -90,6 +90,16 @@ def _print_problems(report: "ImportReport", file_format: "FileFormat") -> None:
         console.print(f"  … and {report.unlisted_problems} more", highlight=False)
     for note in report.notes:
         console.print(f"  note: {output.escape(note)}", highlight=False, style="dim")
+    if report.unmapped:
+        left_out = ", ".join(
+            f"{name} ({count} {'record' if count == 1 else 'records'})"
+            for name, count in sorted(report.unmapped.items())
+        )
+        console.print(
+            f"  note: no task field holds these, so they are left out: {output.escape(left_out)}",
+            highlight=False,
+            style="dim",
+        )
 
 
 def _summary(report: "ImportReport") -> str:
@@ -164,7 +174,7 @@ def import_tasks(
             return report
 
         report = run(ctx, work, write=not dry_run, explain=explain)
-    if (report.rejected and rejects is None) or report.notes:
+    if (report.rejected and rejects is None) or report.notes or report.unmapped:
         _print_problems(report, import_format)
     output.message(_summary(report))
     if report.rejected:

@@ -6,6 +6,7 @@ one executemany per batch. The caller's transaction makes the whole import atomi
 """
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,8 @@ class ImportReport:
     seconds: float = 0.0
     problems: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    """Attributes no task field holds, with how many imported records had each."""
 
     @property
     def unlisted_problems(self) -> int:
@@ -131,6 +134,8 @@ class TaskImporter:
         for record in records:
             report.read += 1
             task = self._accept(record, report, on_reject)
+            if record.unmapped and task is not None:
+                report.unmapped.update(record.unmapped)
             writing = not dry_run and (on_error is OnError.SKIP or report.rejected == 0)
             if task is not None and writing:
                 batch.append((task, TaskService.new_row(task, None, now)))

@@ -241,6 +241,9 @@ def test_taskwarrior_import_needs_the_format_and_skips_recurring_templates_with_
     result = cli.import_(0, FIXTURES / "taskwarrior_export.json", "--format", "taskwarrior")
     assert "read 9, imported 8, rejected 0, skipped 1" in result.stderr
     assert "note: record 5: recurring template skipped" in result.stderr
+    assert "note: no task field holds these, so they are left out: wait (1 record)" in (
+        result.stderr
+    )
     tasks = cli.tasks()
     assert len(tasks) == 8
     by_title = {t["title"]: t for t in tasks}

@@ -612,3 +612,24 @@ async def test_a_rejected_large_import_never_rebuilds_the_indexes() -> None:
 
     # The caller's rollback restores the dropped indexes along with everything else.
     assert "create indexes" not in tasks.events
+
+
+async def test_attributes_left_out_are_counted_over_the_records_imported() -> None:
+    def with_extras(number: int, *unmapped: str, **fields: Any) -> RawRecord:
+        return RawRecord(
+            number, {"title": f"t{number}", **fields}, f"raw {number}", None, None, unmapped
+        )
+
+    imp, _, _ = importer()
+    report = await imp.run(
+        [
+            with_extras(1, "scheduled", "wait"),
+            with_extras(2, "wait"),
+            with_extras(3, "estimate", priority="extreme"),  # rejected: nothing of it counts
+            with_extras(4),
+        ],
+        on_error=OnError.SKIP,
+    )
+
+    assert (report.imported, report.rejected) == (3, 1)
+    assert report.unmapped == {"scheduled": 1, "wait": 2}

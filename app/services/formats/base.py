@@ -58,6 +58,9 @@ class RawRecord:
         raw: The record exactly as read, without its trailing newline.
         error: A problem local to this record (the rest of the file is fine).
         note: An informational skip (not an error), e.g. a recurring template.
+        unmapped: Attributes of the record that no task field holds (Taskwarrior's
+            ``scheduled`` or a UDA, say): the task is imported without them, and the
+            import says so.
     """
 
     number: int
@@ -65,6 +68,7 @@ class RawRecord:
     raw: str
     error: str | None = None
     note: str | None = None
+    unmapped: tuple[str, ...] = ()
 
 
 class FileFormatError(InvalidInputError):

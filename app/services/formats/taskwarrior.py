@@ -7,9 +7,10 @@ generated instances are ordinary pending tasks and are imported); priority
 ``H``/``M``/``L``/none→high/medium/low/medium; ``project`` and ``tags`` as
 they are; ``due``→due_date (its date in the local time zone, the one ``task``
 shows: Taskwarrior stores local midnight as UTC); ``entry``→created_at; annotation
-texts become the description, one per line. Every other attribute (uuid, id,
-urgency, modified, wait, mask, imask, parent, recur, UDAs...) is not part of
-the mapping and is ignored.
+texts become the description, one per line. Taskwarrior's bookkeeping (uuid, id,
+urgency, modified, mask, imask, parent, recur, rtype) is left out; any other attribute
+(wait, scheduled, until, depends, UDAs...) has no field here either, and each record
+names the ones it had (`RawRecord.unmapped`) so the import can say what it left out.
 
 Writing produces what ``task import`` accepts: UTC ``YYYYMMDDTHHMMSSZ`` dates
 (a due date as local midnight, like ``task add due:…``), a ``uuid`` derived from
@@ -48,6 +49,9 @@ _STATUS_OUT = {
     "done": "completed",
     "cancelled": "deleted",
 }
+_MAPPED = {"description", "status", "priority", "project", "tags", "due", "entry", "end"}
+_MAPPED |= {"start", "annotations"}  # start: in_progress; annotations: the description
+_BOOKKEEPING = {"uuid", "id", "urgency", "modified", "mask", "imask", "parent", "recur", "rtype"}
 _PRIORITY_IN = {"H": "high", "M": "medium", "L": "low"}
 _PRIORITY_OUT = {"urgent": "H", "high": "H", "medium": "M", "low": "L"}
 
@@ -66,7 +70,8 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
             yield RawRecord(number, {}, raw, note="recurring template skipped")
         else:
             try:
-                yield RawRecord(number, _fields(value), raw)
+                unmapped = tuple(sorted(value.keys() - _MAPPED - _BOOKKEEPING))
+                yield RawRecord(number, _fields(value), raw, unmapped=unmapped)
             except _RecordError as exc:
                 yield RawRecord(number, {}, raw, error=str(exc))
 

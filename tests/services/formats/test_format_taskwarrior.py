@@ -63,6 +63,25 @@ def test_real_export_fixture_maps_as_documented() -> None:
     assert '"status":"recurring"' in template.raw
     assert by_title["Water plants"]["due_date"] == "2030-07-01"
     assert records[0].raw.startswith('{"id":1,"description":"Write the quarterly report"')
+    # Only the waiting task holds something no field keeps: its wait date.
+    assert {n: r.unmapped for n, r in enumerate(records, 1) if r.unmapped} == {4: ("wait",)}
+
+
+def test_attributes_no_field_holds_are_named_and_bookkeeping_is_not() -> None:
+    record = read_one(
+        uuid="5f0c1c2e-0000-4000-8000-000000000000",
+        id=3,
+        urgency=4.2,
+        modified=ENTRY,
+        scheduled=ENTRY,
+        depends="a,b",
+        estimate="3h",  # a user-defined attribute
+        project="home",
+    )
+
+    assert record.error is None
+    assert record.fields["project"] == "home"
+    assert record.unmapped == ("depends", "estimate", "scheduled")
 
 
 def test_waiting_status_of_older_versions() -> None:
