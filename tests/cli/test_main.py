@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -744,3 +745,33 @@ def test_database_url_after_the_command_works_in_a_real_process(sqlite_only, tmp
     assert missing.returncode == 2
     assert "requires a database URL" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_ctrl_c_swallowed_by_c_code_is_delivered_again(monkeypatch):
+    """pydantic-core, say, turns a KeyboardInterrupt in its callback into a printed traceback."""
+    from cli.entry import deliver_lost_interrupts
+
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        swallowed = SimpleNamespace(
+            exc_type=KeyboardInterrupt, exc_value=KeyboardInterrupt(), exc_traceback=None
+        )
+        deliver_lost_interrupts(swallowed)  # type: ignore[arg-type]
+        time.sleep(0.01)  # the handler runs at the next bytecode boundary
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert received == [signal.SIGINT]
+
+
+def test_other_unraisable_exceptions_are_reported_as_python_does(monkeypatch):
+    from cli.entry import deliver_lost_interrupts
+
+    reported: list[object] = []
+    monkeypatch.setattr(sys, "__unraisablehook__", reported.append)
+    other = SimpleNamespace(exc_type=ValueError, exc_value=ValueError("x"), exc_traceback=None)
+
+    deliver_lost_interrupts(other)  # type: ignore[arg-type]
+
+    assert reported == [other]
