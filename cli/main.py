@@ -77,7 +77,7 @@ def run() -> None:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
             _ignore_interrupts()
     except OSError as error:  # the result could not be written: say so, without a traceback
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        _discard_stdout()
         if not isinstance(error, BrokenPipeError):  # `| head` stopped reading: stay quiet
             sys.stderr.write(
                 f"Error: Cannot write the output: {error.strerror or error}. "
@@ -85,7 +85,7 @@ def run() -> None:
             )
         sys.exit(ExitCode.DOMAIN_ERROR)
     except UnicodeEncodeError as error:  # e.g. PYTHONIOENCODING=ascii and a title "Café"
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         unwritable = ascii(error.object[error.start : error.end])
         sys.stderr.write(
             f"Error: Cannot write the output in {error.encoding}: it has no {unwritable}. "
@@ -114,9 +114,9 @@ def global_options_first(args: list[str], root: Command) -> list[str]:
     moved: list[str] = []
     kept: list[str] = []
     command = root
+    takes_value = _options_with_a_value(command)
     words = iter(args)
     for word in words:
-        takes_value = _options_with_a_value(command)
         if word == "--":
             kept += [word, *words]
         elif word == DATABASE_URL_OPTION and command is not root:
@@ -130,7 +130,9 @@ def global_options_first(args: list[str], root: Command) -> list[str]:
             kept += [word, *islice(words, 1)]
         else:
             kept.append(word)
-            command = getattr(command, "commands", {}).get(word, command)
+            subcommand = getattr(command, "commands", {}).get(word)
+            if subcommand is not None:
+                command, takes_value = subcommand, _options_with_a_value(subcommand)
     return moved + kept
 
 
@@ -144,6 +146,11 @@ def _options_with_a_value(command: Command) -> set[str]:
         and not getattr(param, "count", False)
         for name in param.opts
     }
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered cannot be written anyway."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _ignore_interrupts() -> None:

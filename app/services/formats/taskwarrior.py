@@ -49,8 +49,19 @@ _STATUS_OUT = {
     "done": "completed",
     "cancelled": "deleted",
 }
-_MAPPED = {"description", "status", "priority", "project", "tags", "due", "entry", "end"}
-_MAPPED |= {"start", "annotations"}  # start: in_progress; annotations: the description
+# `start` makes a task in_progress; `annotations` become its description.
+_MAPPED = {
+    "description",
+    "status",
+    "priority",
+    "project",
+    "tags",
+    "due",
+    "entry",
+    "end",
+    "start",
+    "annotations",
+}
 _BOOKKEEPING = {"uuid", "id", "urgency", "modified", "mask", "imask", "parent", "recur", "rtype"}
 _PRIORITY_IN = {"H": "high", "M": "medium", "L": "low"}
 _PRIORITY_OUT = {"urgent": "H", "high": "H", "medium": "M", "low": "L"}
