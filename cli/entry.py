@@ -2,34 +2,46 @@
 
 Loading the CLI (Typer, Rich, the app's modules) takes a few tenths of a second; Ctrl-C
 in that time would otherwise end in a traceback of whichever import it interrupted.
+Importing only `sys` here keeps that window as small as Python's own start-up.
 """
 
-import signal
 import sys
 
 INTERRUPTED = 130  # cli.errors.ExitCode.INTERRUPTED, which is not loaded yet here
+REDELIVERY_DELAY = 0.01  # seconds: ample for the hook to return, too short to notice
 
 
 def deliver_lost_interrupts(unraisable: "sys.UnraisableHookArgs") -> None:
-    """Re-send a Ctrl-C that C code swallowed; report anything else as Python does.
+    """Deliver again a Ctrl-C that C code swallowed; report anything else as Python does.
 
     A KeyboardInterrupt raised in a callback from an extension (pydantic-core compiling
     a pattern while the app's schemas load, say) cannot propagate: Python prints it as
     "Exception ignored in…" with a traceback, and the command would go on as if never
-    interrupted. Raising the signal again delivers it where Python can raise it.
+    interrupted. This hook runs inside that same C call, so an interrupt raised here is
+    swallowed too; a timer thread delivers it a moment later, once the hook has returned.
     """
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
-        signal.raise_signal(signal.SIGINT)
+        import _thread
+        import threading
+
+        later = threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main)
+        later.daemon = True
+        later.start()
         return
     sys.__unraisablehook__(unraisable)
 
 
 def main() -> None:
-    """Load and run app-cli; Ctrl-C while it loads ends it quietly, as it does later."""
+    """Load and run app-cli; Ctrl-C at any moment ends it with one line and exit 130.
+
+    Commands report their own interrupts ("nothing was changed"); this covers the
+    moments around them: loading the modules, building the command tree, printing.
+    """
     sys.unraisablehook = deliver_lost_interrupts
     try:
         from cli.main import run
+
+        run()
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(INTERRUPTED)
-    run()

@@ -52,7 +52,7 @@ def main(
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Run the command in `sys.argv` (`cli.entry.main`, the console script, calls this)."""
     # One command per process: start-up allocates long-lived objects (modules, classes)
     # and an import millions of short-lived acyclic ones, so the default cyclic-GC pass
     # every 700 allocations is mostly wasted work (about 15% of a 200k-row import).
@@ -70,9 +70,6 @@ def run() -> None:
     try:
         try:
             root(args=args, prog_name=app.info.name)
-        except KeyboardInterrupt:  # while Click is being set up; Typer ends later ones with 130
-            sys.stderr.write("Interrupted.\n")
-            sys.exit(ExitCode.INTERRUPTED)
         finally:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at interpreter exit
             _ignore_interrupts()
