@@ -36,6 +36,7 @@ from app.core.db_errors import describe_failure, translate_db_error
 from app.core.errors import DatabaseBusyError, DatabaseUnavailableError, DatabaseUrlError
 from app.core.sqlite_driver import ONE_HOP_DRIVER
 from app.core.sqlite_driver import POINT_READ as POINT_READ  # for the DAL
+from app.core.sqlite_driver import SHORT_READ as SHORT_READ  # for the DAL
 
 logger = logging.getLogger(__name__)
 
@@ -230,8 +231,8 @@ def _sqlite_engine(
         raise ArgumentError(f"not an async SQLite driver: {url.drivername}")
     reader = begin is None
     connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000}
-    if reader:  # point reads on the event loop's thread (see app.core.sqlite_driver)
-        connect_args["inline_point_reads"] = True
+    if reader:  # point and short reads on the event loop's thread (app.core.sqlite_driver)
+        connect_args["inline_reads"] = True
     options: dict[str, Any] = {"connect_args": connect_args}
     if pool_size == 0:  # a connection per session (snapshots: never wait for a pool)
         options["poolclass"] = NullPool

@@ -10,9 +10,18 @@ transaction can be open (sqlite3 itself sends nothing then, but only after the t
 
 A *point read* (a statement run with the execution option `POINT_READ`, such as a
 look-up by primary key) makes no trip at all on a connection opened with the connect
-argument `inline_point_reads=True`: it runs on the calling thread, the event loop's.
-It takes microseconds, less than the trip it saves; anything that may scan stays on
-the thread. The price: while SQLite itself waits (for a lock other processes hold, as
+argument `inline_reads=True`: it runs on the calling thread, the event loop's.
+It takes microseconds, less than the trip it saves.
+
+A *short read* (`SHORT_READ`: a page of a list, an index range under a LIMIT) runs
+inline too, but only up to `SHORT_READ_BUDGET` SQLite instructions: a progress handler
+interrupts it there, and it runs again on the thread, like any read that may scan. On the thread,
+a read that returns rows is slow whenever the event loop is busy: sqlite3 releases the
+GIL for every row it steps through and must win it back from the loop each time, which
+waits up to the interpreter's switch interval (5 ms). A page of 50 rows took 160 µs
+inline and 355 ms on the thread beside a busy thread (`bench/README.md`).
+
+The price: while SQLite itself waits (for a lock other processes hold, as
 during WAL recovery or a checkpoint's restart, or for slow storage), the whole event
 loop waits with it, up to the busy timeout. A WAL reader almost never waits, hence
 the choice; a writer never runs inline. SQLAlchemy never has two statements of one
@@ -49,6 +58,15 @@ from sqlalchemy.util.concurrency import await_
 
 POINT_READ = "point_read"
 """Execution option: this read is a bounded index look-up, cheap enough to run inline."""
+SHORT_READ = "short_read"
+"""Execution option: this read is usually short (an index range under a LIMIT): run it
+inline, and move it to the thread if it takes more than `SHORT_READ_BUDGET`."""
+
+# What the event loop may spend on one short read, in SQLite VM instructions: work, not
+# time, so that a read the OS pauses is not sent to the thread for it. A page of 50
+# tasks takes about 1,000; this budget is 1-2 ms of CPU here.
+SHORT_READ_BUDGET = 50_000
+_BUDGET_STEP = 1_000  # instructions between two checks of the budget
 
 # What one statement leaves behind: description, rows, rowcount, lastrowid, and whether
 # a transaction is open afterwards.
@@ -74,6 +92,31 @@ def _run_statement(
         cursor.close()
 
 
+def _run_statement_within(
+    connection: sqlite3.Connection, instructions: int, operation: str, parameters: Any
+) -> _Outcome | None:
+    """Run one read to completion, or None if it took more than `instructions`.
+
+    An interrupted SELECT leaves nothing behind: no rows kept, no transaction ended.
+    """
+    checks_left = instructions // _BUDGET_STEP
+
+    def over_budget() -> bool:
+        nonlocal checks_left
+        checks_left -= 1
+        return checks_left < 0
+
+    connection.set_progress_handler(over_budget, _BUDGET_STEP)
+    try:
+        return _run_statement(connection, operation, parameters, many=False)
+    except sqlite3.OperationalError:
+        if checks_left < 0:
+            return None
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statements each make one trip to the driver's thread.
 
@@ -81,7 +124,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     lastrowid of the last statement are kept here, as the buffered adapter did anyway.
     """
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "point_read")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "inline")
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         # Not the parent's __init__: that opens a driver cursor (a round trip).
@@ -94,8 +137,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._arraysize = 1
-        # Set per statement by `OneHopDialect.do_execute`.
-        self.point_read = False
+        # Set per statement by `OneHopDialect.do_execute`: POINT_READ, SHORT_READ or None.
+        self.inline: str | None = None
 
     @property
     def description(self) -> Any:
@@ -135,8 +178,10 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         # it still runs), a transaction may be open: a rollback must then really be sent.
         connection.in_transaction = True
         try:
-            inline = self.point_read and connection.inline_allowed
-            run = self._run_inline if inline else self._run_async
+            if self.inline is not None and connection.inline_allowed and not many:
+                run = self._run_inline
+            else:
+                run = self._run_async
             outcome = await_(run(operation, parameters, many))
         except Exception as error:
             connection._handle_exception(error)
@@ -146,11 +191,16 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run_inline(self, operation: str, parameters: Any, many: bool) -> _Outcome:
         # Awaited like any statement (SQLAlchemy's async layer requires an await), but run
-        # here, on the caller's thread.
+        # here, on the caller's thread; a short read that overruns goes to the thread.
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         if not driver._running:  # as aiosqlite refuses a stopped connection's calls
             raise ValueError("Connection closed")
-        return _run_statement(driver._conn, operation, parameters, many)
+        if self.inline == POINT_READ:
+            return _run_statement(driver._conn, operation, parameters, many)
+        outcome = _run_statement_within(driver._conn, SHORT_READ_BUDGET, operation, parameters)
+        if outcome is None:
+            return await self._run_async(operation, parameters, many)
+        return outcome
 
     async def _run_async(self, operation: str, parameters: Any, many: bool) -> _Outcome:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
@@ -206,7 +256,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def __init__(self, dbapi: Any, connection: Any, *, inline_allowed: bool = False) -> None:
         super().__init__(dbapi, connection)
         self.in_transaction = False
-        # Only a connection opened with `inline_point_reads=True` runs point reads inline.
+        # Only a connection opened with `inline_reads=True` runs point and short reads inline.
         self.inline_allowed = inline_allowed
 
     def rollback(self) -> None:
@@ -243,10 +293,10 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         """Open an aiosqlite connection and wrap it in the one-hop adapter.
 
-        `inline_point_reads=True` (ours, not sqlite3's) lets point reads run on the
+        `inline_reads=True` (ours, not sqlite3's) lets point and short reads run on the
         caller's thread, so the sqlite3 connection is opened for use from any thread.
         """
-        inline_allowed = bool(kw.pop("inline_point_reads", False))
+        inline_allowed = bool(kw.pop("inline_reads", False))
         if inline_allowed:
             kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
@@ -264,9 +314,13 @@ class OneHopDialect(SQLiteDialect_aiosqlite):
         return OneHopDBAPI()
 
     def do_execute(self, cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
-        """Run one statement, telling a buffered cursor whether it is a `POINT_READ`."""
+        """Run one statement, telling a buffered cursor whether it may run inline."""
         if context is not None and isinstance(cursor, OneHopCursor):
-            cursor.point_read = context.execution_options.get(POINT_READ, False)
+            options = context.execution_options
+            if options.get(POINT_READ):
+                cursor.inline = POINT_READ
+            else:
+                cursor.inline = SHORT_READ if options.get(SHORT_READ) else None
         cursor.execute(statement, parameters)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from app.core.database import POINT_READ
+from app.core.database import POINT_READ, SHORT_READ
 from app.core.enums import CLOSED_STATUSES, SortField, SortOrder
 from app.dal import task_bulk
 from app.dal.project import name_key
@@ -235,7 +235,8 @@ class TaskRepository:
         return rows
 
     async def _rows(self, stmt: Select[Any]) -> list[Row[Any]]:
-        return list((await self._read(stmt)).all())
+        """The rows of one page's query: a short read (see `app.core.sqlite_driver`)."""
+        return list((await self._read(stmt.execution_options(**{SHORT_READ: True}))).all())
 
     async def _read(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
         """Run a read on the session's connection: plain rows, none of the ORM's loading.

@@ -9,6 +9,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,13 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app.core.database import POINT_READ, Database
+from app.core import sqlite_driver
+from app.core.database import POINT_READ, SHORT_READ, Database
+from app.core.enums import SortField, SortOrder
 from app.core.errors import DatabaseBusyError
 from app.core.sqlite_driver import ONE_HOP_DRIVER, OneHopConnection
 from app.dal.task import TaskRepository
+from app.schemas.task import TaskFilters
 from tests.conftest import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite only: the aiosqlite adapter")
@@ -261,3 +265,91 @@ async def test_a_point_read_streams_like_any_read(database: Database) -> None:
     async with database.read_engine.connect() as conn:
         result = await conn.stream(POINT_READ_SQL, {"id": 1})
         assert [tuple(row) async for row in result] == [(1, "one")]
+
+
+@pytest.fixture
+async def thousand_rows(database: Database) -> Database:
+    async with database.session() as session:
+        await session.execute(
+            text(
+                "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+                "INSERT INTO probe SELECT i, 'name ' || i FROM n"
+            )
+        )
+    return database
+
+
+def _short(sql: str) -> Any:
+    return text(sql).execution_options(**{SHORT_READ: True})
+
+
+async def test_a_short_read_on_a_reader_runs_without_a_hop(
+    thousand_rows: Database, hops: list[str]
+) -> None:
+    async with thousand_rows.session(write=False) as session:
+        await session.execute(text("SELECT 1"))  # the connection is open
+        hops.clear()
+        page = (await session.execute(_short("SELECT id FROM probe ORDER BY id LIMIT 50"))).all()
+        assert [row.id for row in page] == list(range(1, 51))
+        assert hops == []
+
+
+async def test_a_short_read_over_its_budget_finishes_on_the_thread(
+    thousand_rows: Database, hops: list[str]
+) -> None:
+    # No index on name: the filter reads all 1,000 rows, far over a budget of 2,000.
+    scan = _short("SELECT id FROM probe WHERE name LIKE '%999' ORDER BY id LIMIT 50")
+    async with thousand_rows.session(write=False) as session:
+        await session.execute(text("SELECT 1"))
+        hops.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sqlite_driver, "SHORT_READ_BUDGET", 2_000)
+            assert (await session.execute(scan)).all() == [(999,)]
+        assert hops == ["_run_statement"]  # interrupted inline, then run again there
+        # The interruption is not left behind: an unmarked long read still completes.
+        assert (await session.execute(text("SELECT count(*) FROM probe"))).scalar() == 1000
+
+
+async def test_a_short_read_that_fails_inline_reports_its_error(
+    database: Database, hops: list[str]
+) -> None:
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))
+        hops.clear()
+        with pytest.raises(OperationalError, match="no such table"):
+            await session.execute(_short("SELECT id FROM nowhere LIMIT 50"))
+    assert hops == []  # an error is not an overrun: it is not run again on the thread
+
+
+async def test_the_budget_is_cleared_after_each_short_read(
+    thousand_rows: Database, hops: list[str]
+) -> None:
+    everything = text("SELECT a.id FROM probe a, probe b LIMIT 1 OFFSET 999999").execution_options(
+        **{POINT_READ: True}  # a point read has no budget: 10^6 joined rows must complete
+    )
+    async with thousand_rows.session(write=False) as session:
+        await session.execute(_short("SELECT id FROM probe LIMIT 1"))
+        hops.clear()
+        assert (await session.execute(everything)).scalar() == 1000
+        assert hops == []
+
+
+async def test_the_task_repository_reads_a_page_without_a_hop(
+    database: Database, hops: list[str]
+) -> None:
+    await database.create_all()
+    async with database.session() as session:
+        await session.execute(
+            text(
+                "INSERT INTO tasks (title, status, priority, tags, created_at, updated_at, "
+                "version) VALUES ('t', 'todo', 2, '', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', 1)"
+            )
+        )
+    filters = TaskFilters(sort=SortField.TITLE, order=SortOrder.DESC)
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))
+        hops.clear()
+        rows = await TaskRepository(session).page(filters, date(2026, 1, 1), None, 50)
+        assert [row.title for row in rows] == ["t"]
+        assert hops == []
