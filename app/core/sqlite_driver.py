@@ -15,11 +15,12 @@ It takes microseconds, less than the trip it saves.
 
 A *short read* (`SHORT_READ`: a page of a list, an index range under a LIMIT) runs
 inline too, but only up to `SHORT_READ_BUDGET` SQLite instructions: a progress handler
-interrupts it there, and it runs again on the thread, like any read that may scan. On the thread,
-a read that returns rows is slow whenever the event loop is busy: sqlite3 releases the
-GIL for every row it steps through and must win it back from the loop each time, which
-waits up to the interpreter's switch interval (5 ms). A page of 50 rows took 160 µs
-inline and 355 ms on the thread beside a busy thread (`bench/README.md`).
+interrupts it there, and it runs again on the thread, like any read that may scan.
+On the thread, a read that returns rows is slow whenever the event loop is busy:
+sqlite3 releases the GIL for every row it steps through and must win it back from the
+loop each time, which waits up to the interpreter's switch interval (5 ms). A page of
+50 rows took 160 µs inline and 355 ms on the thread beside a busy thread (README,
+"Performance").
 
 The price: while SQLite itself waits (for a lock other processes hold, as
 during WAL recovery or a checkpoint's restart, or for slow storage), the whole event
