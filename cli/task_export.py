@@ -92,7 +92,8 @@ def export_tasks(
 
         count = run(ctx, work, write=False, snapshot=True)
     where = f" to {output.escape(str(output_file))}" if output_file else ""
-    output.message(f"Exported {count} tasks{where} ({export_format}).")
+    tasks = "task" if count == 1 else "tasks"
+    output.message(f"Exported {count} {tasks}{where} ({export_format}).")
 
 
 @contextlib.contextmanager

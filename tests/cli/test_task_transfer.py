@@ -1073,6 +1073,12 @@ def test_export_of_an_empty_database(cli: Cli, fmt: str, expected: str) -> None:
     assert "Exported 0 tasks" in result.stderr
 
 
+def test_export_of_one_task_says_task(cli: Cli) -> None:
+    cli.run(0, "tasks", "add", "Only one")
+    result = cli.run(0, "tasks", "export", "--format", "jsonl")
+    assert result.stderr == "Exported 1 task (jsonl).\n"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
