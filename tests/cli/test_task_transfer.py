@@ -557,11 +557,11 @@ def _bad_files() -> list[Any]:
         pytest.param("t.json", '[{"title": "a"},', None, [], "invalid JSON", id="json-truncated"),
         pytest.param(
             "t.json",
-            '{"description": "x"}',
+            '"description"',
             None,
             ["--format", "taskwarrior"],
             "not a Taskwarrior export",
-            id="taskwarrior-object",
+            id="taskwarrior-string",
         ),
     ]
 
@@ -1046,7 +1046,7 @@ def test_export_applies_the_list_filters(
 ) -> None:
     result = exportable.run(0, "tasks", "export", *filters)
     assert parse("jsonl", result.stdout) == expected
-    assert f"Exported {len(expected)} tasks" in result.stderr
+    assert f"Exported {len(expected)} task{'' if len(expected) == 1 else 's'}" in result.stderr
 
 
 def test_export_filters_work_with_other_formats(exportable: Cli) -> None:

@@ -171,6 +171,18 @@ def test_taskwarrior_round_trip(committed_database_url: str, tmp_path: Path) -> 
     finished = back["Finished café ✓"]
     assert finished["completed_at"].startswith("2024-03-02T11:22:33")
 
+    # The same tasks exported one object per line (rc.json.array=off) import alike.
+    per_line = tmp_path / "theirs-per-line.json"
+    per_line.write_text(task("rc.json.array=off", "export"), encoding="utf-8")
+    assert per_line.read_text(encoding="utf-8").startswith("{")
+    (tmp_path / "per-line").mkdir()
+    again = empty_database(source, tmp_path / "per-line")
+    result = cli(again, "tasks", "import", per_line, "--format", "taskwarrior")
+    assert "read 6, imported 6, rejected 0" in result.stderr
+    assert {t["title"]: summary(t) for t in all_tasks(again)} == {
+        title: summary(task_) for title, task_ in back.items()
+    }
+
 
 # --- todo.txt ---------------------------------------------------------------------------------
 

@@ -84,8 +84,13 @@ class _Buffer:
             self.pos = 0
 
 
-def iter_elements(stream: BinaryIO, what: str = "a JSON array") -> Iterator[tuple[Any, str]]:
+def iter_elements(
+    stream: BinaryIO, what: str = "a JSON array", *, bare_objects: bool = False
+) -> Iterator[tuple[Any, str]]:
     """Yield ``(value, raw_text)`` for each element of the top-level array.
+
+    With `bare_objects`, a file of JSON objects one after another, without the array's
+    brackets and commas (Taskwarrior's export with ``json.array=off``), is read too.
 
     Raises:
         FileFormatError: The file is empty, not UTF-8, binary, not an array,
@@ -95,9 +100,13 @@ def iter_elements(stream: BinaryIO, what: str = "a JSON array") -> Iterator[tupl
     first = buf.skip_whitespace()
     if first is None:
         raise FileFormatError("the file is empty")
+    if first == "{" and bare_objects:
+        yield from _bare_objects(buf)
+        return
     if first != "[":
+        expected = "'[' or '{'" if bare_objects else "'['"
         raise FileFormatError(
-            f"the file is not {what}: it must start with '[' (found {first!r})",
+            f"the file is not {what}: it must start with {expected} (found {first!r})",
             buf.line_at(buf.pos),
         )
     buf.pos += 1
@@ -119,6 +128,14 @@ def iter_elements(stream: BinaryIO, what: str = "a JSON array") -> Iterator[tupl
                 _fail_syntax(buf, "expected an element after ','")
     if buf.skip_whitespace() is not None:
         _fail_syntax(buf, "unexpected data after the closing ']'")
+
+
+def _bare_objects(buf: _Buffer) -> Iterator[tuple[Any, str]]:
+    """Objects separated by whitespace only, as Taskwarrior writes them one per line."""
+    while buf.skip_whitespace() is not None:
+        if buf.text[buf.pos] != "{":
+            _fail_syntax(buf, "expected an object: without '[', the file holds one per line")
+        yield _decode_element(buf)
 
 
 def _decode_element(buf: _Buffer) -> tuple[Any, str]:

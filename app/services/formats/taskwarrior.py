@@ -1,4 +1,4 @@
-"""Taskwarrior 2.6: the JSON array that ``task export`` writes and ``task import`` reads.
+"""Taskwarrior 2.6: the JSON that ``task export`` writes and ``task import`` reads.
 
 Reading maps ``description``→title; status ``pending``/``waiting``→todo (or
 in_progress when ``start`` is set), ``completed``→done (``end``→completed_at),
@@ -72,9 +72,14 @@ class _RecordError(Exception):
 
 
 def read(stream: BinaryIO) -> Iterator[RawRecord]:
-    """Yield one record per exported task, numbered by position in the array."""
+    """Yield one record per exported task, numbered by position in the file.
+
+    Reads both forms of ``task export``: a JSON array (the default) and one object per
+    line (``rc.json.array=off``), as ``task import`` does.
+    """
     what = "a Taskwarrior export (a JSON array)"
-    for number, (value, raw) in enumerate(iter_elements(stream, what), start=1):
+    records = iter_elements(stream, what, bare_objects=True)
+    for number, (value, raw) in enumerate(records, start=1):
         if not isinstance(value, dict):
             yield record_from_value(number, value, raw)  # the "not an object" error
         elif value.get("status") == "recurring":

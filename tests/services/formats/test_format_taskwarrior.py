@@ -121,9 +121,28 @@ def test_non_object_element_is_a_record_error() -> None:
     assert record.error == "not a JSON object (found a number)"
 
 
-def test_not_an_array_names_taskwarrior() -> None:
-    with pytest.raises(FileFormatError, match="not a Taskwarrior export"):
-        read_bytes(b'{"description": "x"}')
+def test_neither_an_array_nor_objects_names_taskwarrior() -> None:
+    with pytest.raises(FileFormatError, match="not a Taskwarrior export.*'\\[' or '\\{'"):
+        read_bytes(b'"description"')
+
+
+def test_one_object_per_line_reads_like_the_array() -> None:
+    """`task rc.json.array=off export`: no brackets, no commas, one task per line."""
+    tasks = [{"description": "one", "entry": ENTRY}, {"description": "two", "priority": "H"}]
+    lines = "".join(json.dumps(t) + "\n" for t in tasks).encode()
+
+    per_line, in_array = read_bytes(lines), read_bytes(json.dumps(tasks).encode())
+
+    assert [(r.number, r.fields, r.raw) for r in per_line] == [
+        (r.number, r.fields, r.raw) for r in in_array
+    ]
+    assert [r.fields["title"] for r in per_line] == ["one", "two"]
+
+
+def test_objects_separated_by_commas_without_brackets_are_refused() -> None:
+    with pytest.raises(FileFormatError, match="on line 1: expected an object") as raised:
+        read_bytes(b'{"description": "one"},\n{"description": "two"}\n')
+    assert raised.value.line == 1
 
 
 TASKS: list[dict[str, Any]] = [
