@@ -122,7 +122,7 @@ def test_non_object_element_is_a_record_error() -> None:
 
 
 def test_neither_an_array_nor_objects_names_taskwarrior() -> None:
-    with pytest.raises(FileFormatError, match="not a Taskwarrior export.*'\\[' or '\\{'"):
+    with pytest.raises(FileFormatError, match=r"not a Taskwarrior export.*'\[' or '\{'"):
         read_bytes(b'"description"')
 
 
