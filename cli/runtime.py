@@ -180,14 +180,14 @@ def _sqlite_file_not_created_yet(url: str) -> "URL | None":
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from app.core.database import sqlite_file
+    from app.core.database import sqlite_path
 
     try:
         parsed = make_url(url)
     except ArgumentError:
         return None
-    path = sqlite_file(parsed)
-    if path is None or (parsed.database or "").startswith("file:"):
+    path = sqlite_path(parsed)
+    if path is None:
         return None
     return parsed if path.parent.is_dir() and not path.exists() else None
 

@@ -191,13 +191,24 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database).expanduser()
 
 
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file a SQLite URL names by a plain path, else None.
+
+    None for a `file:` URI (SQLite reads those itself, options and all), for memory,
+    or for another database.
+    """
+    if (make_url(url).database or "").startswith("file:"):
+        return None
+    return sqlite_file(url)
+
+
 def _check_sqlite_directory(url: URL) -> None:
     """Refuse a SQLite path that is a directory or whose directory does not exist.
 
     Checked before any driver thread starts; SQLite would only say "unable to open".
     """
-    path = sqlite_file(url)
-    if path is None or (url.database or "").startswith("file:"):  # SQLite reports those
+    path = sqlite_path(url)
+    if path is None:
         return
     if path.is_dir():
         raise DatabaseUrlError(
