@@ -18,13 +18,15 @@ def deliver_lost_interrupts(unraisable: "sys.UnraisableHookArgs") -> None:
     a pattern while the app's schemas load, say) cannot propagate: Python prints it as
     "Exception ignored in…" with a traceback, and the command would go on as if never
     interrupted. This hook runs inside that same C call, so an interrupt raised here is
-    swallowed too; a timer thread delivers it a moment later, once the hook has returned.
+    swallowed too; a timer thread sends SIGINT to the main thread a moment later, once
+    the hook has returned (a real signal, which also wakes a main thread that sleeps).
     """
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
-        import _thread
+        import signal
         import threading
 
-        later = threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main)
+        main_thread = threading.main_thread().ident
+        later = threading.Timer(REDELIVERY_DELAY, signal.pthread_kill, (main_thread, signal.SIGINT))
         later.daemon = True
         later.start()
         return
