@@ -142,7 +142,15 @@ async def _in_session(
     configure_logging(logging.WARNING, stream=sys.stderr)
     settings = get_settings()
     with _database_url(state(ctx).database_url or settings.database_url, write=write) as url:
-        database = Database(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_size=2)
+        # No reads on the event loop's thread: one command has no loop to keep free, and
+        # its SIGTERM handler raises KeyboardInterrupt, which sqlite3 discards when it is
+        # raised in SQLite's callbacks into Python (the query would fail as a database error).
+        database = Database(
+            url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=2,
+            inline_reads=False,
+        )
         try:
             await database.create_all()
             async with database.session(write=write, snapshot=snapshot) as session:
@@ -180,13 +188,13 @@ def _sqlite_file_not_created_yet(url: str) -> "URL | None":
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from app.core.database import sqlite_path
+    from app.core.database import plain_sqlite_path
 
     try:
         parsed = make_url(url)
     except ArgumentError:
         return None
-    path = sqlite_path(parsed)
+    path = plain_sqlite_path(parsed)
     if path is None:
         return None
     return parsed if path.parent.is_dir() and not path.exists() else None

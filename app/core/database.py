@@ -47,9 +47,16 @@ _DDL_LOCK = 0x7461736B  # any constant shared by every process of this app ("tas
 class Database:
     """The engines and session factories for one database URL."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = 5_000, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 5_000,
+        pool_size: int = 10,
+        inline_reads: bool = True,
+    ) -> None:
         try:
-            self._create_engines(url, busy_timeout_ms, pool_size)
+            self._create_engines(url, busy_timeout_ms, pool_size, inline_reads)
         except (ArgumentError, InvalidRequestError, ImportError) as exc:
             raise DatabaseUrlError(
                 "The database URL is not usable; use sqlite+aiosqlite:///PATH "
@@ -59,7 +66,9 @@ class Database:
         self.reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.snapshot_reader = async_sessionmaker(self.snapshot_engine, expire_on_commit=False)
 
-    def _create_engines(self, url: str, busy_timeout_ms: int, pool_size: int) -> None:
+    def _create_engines(
+        self, url: str, busy_timeout_ms: int, pool_size: int, inline_reads: bool
+    ) -> None:
         self.url: URL = make_url(url)
         self.backend = self.url.get_backend_name()
         if self.backend == "sqlite":
@@ -68,7 +77,7 @@ class Database:
                 self.url, busy_timeout_ms, pool_size=1, begin="BEGIN IMMEDIATE"
             )
             self.read_engine = _sqlite_engine(
-                self.url, busy_timeout_ms, pool_size=pool_size, begin=None
+                self.url, busy_timeout_ms, pool_size=pool_size, begin=None, inline=inline_reads
             )
             self.snapshot_engine = _sqlite_engine(
                 self.url, busy_timeout_ms, pool_size=0, begin="BEGIN"
@@ -191,7 +200,7 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database).expanduser()
 
 
-def sqlite_path(url: str | URL) -> Path | None:
+def plain_sqlite_path(url: str | URL) -> Path | None:
     """The file a SQLite URL names by a plain path, else None.
 
     None for a `file:` URI (SQLite reads those itself, options and all), for memory,
@@ -207,7 +216,7 @@ def _check_sqlite_directory(url: URL) -> None:
 
     Checked before any driver thread starts; SQLite would only say "unable to open".
     """
-    path = sqlite_path(url)
+    path = plain_sqlite_path(url)
     if path is None:
         return
     if path.is_dir():
@@ -223,7 +232,7 @@ def _check_sqlite_directory(url: URL) -> None:
 
 
 def _sqlite_engine(
-    url: URL, busy_timeout_ms: int, *, pool_size: int, begin: str | None
+    url: URL, busy_timeout_ms: int, *, pool_size: int, begin: str | None, inline: bool = False
 ) -> AsyncEngine:
     """Build a SQLite engine with SQLAlchemy's documented transaction hooks.
 
@@ -242,7 +251,7 @@ def _sqlite_engine(
         raise ArgumentError(f"not an async SQLite driver: {url.drivername}")
     reader = begin is None
     connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000}
-    if reader:  # point and short reads on the event loop's thread (app.core.sqlite_driver)
+    if reader and inline:  # point and short reads on the event loop's thread (sqlite_driver)
         connect_args["inline_reads"] = True
     options: dict[str, Any] = {"connect_args": connect_args}
     if pool_size == 0:  # a connection per session (snapshots: never wait for a pool)

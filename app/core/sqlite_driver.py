@@ -15,7 +15,9 @@ It takes microseconds, less than the trip it saves.
 
 A *short read* (`SHORT_READ`: a page of a list, an index range under a LIMIT) runs
 inline too, but only up to `SHORT_READ_BUDGET` SQLite instructions: a progress handler
-interrupts it there, and it runs again on the thread, like any read that may scan.
+interrupts it there, and it runs again on the thread, like any read that may scan. The
+budget counts SQLite's own work only: a read that calls Python functions for every row
+(a text search's case folding) is not a short read.
 On the thread, a read that returns rows is slow whenever the event loop is busy:
 sqlite3 releases the GIL for every row it steps through and must win it back from the
 loop each time, which waits up to the interpreter's switch interval (5 ms). A page of
@@ -57,6 +59,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
+from app.core.sqlite_statement import Outcome, run_statement, run_statement_within
+
 POINT_READ = "point_read"
 """Execution option: this read is a bounded index look-up, cheap enough to run inline."""
 SHORT_READ = "short_read"
@@ -65,57 +69,8 @@ inline, and move it to the thread if it takes more than `SHORT_READ_BUDGET`."""
 
 # What the event loop may spend on one short read, in SQLite VM instructions: work, not
 # time, so that a read the OS pauses is not sent to the thread for it. A page of 50
-# tasks takes about 1,000; this budget is 1-2 ms of CPU here.
+# tasks takes about 1,300; this budget is about 2 ms of CPU on this project's machine.
 SHORT_READ_BUDGET = 50_000
-_BUDGET_STEP = 1_000  # instructions between two checks of the budget
-
-# What one statement leaves behind: description, rows, rowcount, lastrowid, and whether
-# a transaction is open afterwards.
-_Outcome = tuple[Any, list[Any], int, int | None, bool]
-
-
-def _run_statement(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
-) -> _Outcome:
-    """Run one statement to completion; called on aiosqlite's connection thread."""
-    cursor = connection.cursor()
-    try:
-        if many:
-            cursor.executemany(operation, parameters)
-        elif parameters is None:
-            cursor.execute(operation)
-        else:
-            cursor.execute(operation, parameters)
-        description = cursor.description
-        rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid, connection.in_transaction
-    finally:
-        cursor.close()
-
-
-def _run_statement_within(
-    connection: sqlite3.Connection, instructions: int, operation: str, parameters: Any
-) -> _Outcome | None:
-    """Run one read to completion, or None if it took more than `instructions`.
-
-    An interrupted SELECT leaves nothing behind: no rows kept, no transaction ended.
-    """
-    checks_left = instructions // _BUDGET_STEP
-
-    def over_budget() -> bool:
-        nonlocal checks_left
-        checks_left -= 1
-        return checks_left < 0
-
-    connection.set_progress_handler(over_budget, _BUDGET_STEP)
-    try:
-        return _run_statement(connection, operation, parameters, many=False)
-    except sqlite3.OperationalError:
-        if checks_left < 0:
-            return None
-        raise
-    finally:
-        connection.set_progress_handler(None, 0)
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -190,25 +145,25 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows)
         connection.in_transaction = in_transaction
 
-    async def _run_inline(self, operation: str, parameters: Any, many: bool) -> _Outcome:
+    async def _run_inline(self, operation: str, parameters: Any, many: bool) -> Outcome:
         # Awaited like any statement (SQLAlchemy's async layer requires an await), but run
         # here, on the caller's thread; a short read that overruns goes to the thread.
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         if not driver._running:  # as aiosqlite refuses a stopped connection's calls
             raise ValueError("Connection closed")
         if self.inline == POINT_READ:
-            return _run_statement(driver._conn, operation, parameters, many)
-        outcome = _run_statement_within(driver._conn, SHORT_READ_BUDGET, operation, parameters)
+            return run_statement(driver._conn, operation, parameters, many)
+        outcome = run_statement_within(driver._conn, SHORT_READ_BUDGET, operation, parameters)
         if outcome is None:
             return await self._run_async(operation, parameters, many)
         return outcome
 
-    async def _run_async(self, operation: str, parameters: Any, many: bool) -> _Outcome:
+    async def _run_async(self, operation: str, parameters: Any, many: bool) -> Outcome:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
             # `_conn` raises "no active connection" once closed, which the adapter maps.
-            outcome: _Outcome = await driver._execute(  # type: ignore[no-untyped-call]
-                _run_statement, driver._conn, operation, parameters, many
+            outcome: Outcome = await driver._execute(  # type: ignore[no-untyped-call]
+                run_statement, driver._conn, operation, parameters, many
             )
             return outcome
 

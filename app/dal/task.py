@@ -174,6 +174,10 @@ class TaskRepository:
         the first does. Rows whose sort value is null come last in both directions.
         """
         base = _read_select().where(*_conditions(filters, today))
+        if not filters.q:
+            # A short read (see `app.core.sqlite_driver`). A text search scans, and SQLite
+            # cannot count the Python case folding it calls for every row against a budget.
+            base = base.execution_options(**{SHORT_READ: True})
         column = SORT_COLUMNS[filters.sort]
         descending = filters.order is SortOrder.DESC
         if filters.sort is SortField.ID:
@@ -235,8 +239,7 @@ class TaskRepository:
         return rows
 
     async def _rows(self, stmt: Select[Any]) -> list[Row[Any]]:
-        """The rows of one page's query: a short read (see `app.core.sqlite_driver`)."""
-        return list((await self._read(stmt.execution_options(**{SHORT_READ: True}))).all())
+        return list((await self._read(stmt)).all())
 
     async def _read(self, stmt: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
         """Run a read on the session's connection: plain rows, none of the ORM's loading.

@@ -1046,7 +1046,8 @@ def test_export_applies_the_list_filters(
 ) -> None:
     result = exportable.run(0, "tasks", "export", *filters)
     assert parse("jsonl", result.stdout) == expected
-    assert f"Exported {len(expected)} task{'' if len(expected) == 1 else 's'}" in result.stderr
+    noun = "task" if len(expected) == 1 else "tasks"
+    assert result.stderr == f"Exported {len(expected)} {noun} (jsonl).\n"
 
 
 def test_export_filters_work_with_other_formats(exportable: Cli) -> None:

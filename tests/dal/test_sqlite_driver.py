@@ -63,7 +63,7 @@ async def test_a_select_is_one_hop_and_returns_its_rows(
     async with engine.connect() as conn:
         hops.clear()
         result = await conn.execute(text("SELECT id, name FROM t ORDER BY id"))
-        assert hops == ["_run_statement"]
+        assert hops == ["run_statement"]
         assert list(result.keys()) == ["id", "name"]
         assert result.all() == [(1, "a"), (2, "b")]
         empty = await conn.execute(text("SELECT id FROM t WHERE id > 99"))
@@ -214,7 +214,7 @@ async def test_a_point_read_on_a_reader_runs_without_a_hop(
         assert (await session.execute(POINT_READ_SQL, {"id": 2})).all() == []
         assert hops == []
         await session.execute(text("SELECT id FROM probe"))  # not marked: it may scan
-        assert hops == ["_run_statement"]
+        assert hops == ["run_statement"]
 
 
 async def test_a_point_read_on_the_writer_keeps_its_hop(
@@ -225,7 +225,7 @@ async def test_a_point_read_on_the_writer_keeps_its_hop(
         hops.clear()
         # The writer's connection is bound to its thread; the read sees the open write.
         assert (await session.execute(POINT_READ_SQL, {"id": 1})).all() == [(1, "uno")]
-        assert hops == ["_run_statement"]
+        assert hops == ["run_statement"]
 
 
 async def test_an_inline_point_read_fails_like_any_statement(
@@ -305,7 +305,7 @@ async def test_a_short_read_over_its_budget_finishes_on_the_thread(
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(sqlite_driver, "SHORT_READ_BUDGET", 2_000)
             assert (await session.execute(scan)).all() == [(999,)]
-        assert hops == ["_run_statement"]  # interrupted inline, then run again there
+        assert hops == ["run_statement"]  # interrupted inline, then run again there
         # The interruption is not left behind: an unmarked long read still completes.
         assert (await session.execute(text("SELECT count(*) FROM probe"))).scalar() == 1000
 
@@ -334,6 +334,24 @@ async def test_the_budget_is_cleared_after_each_short_read(
         assert hops == []
 
 
+async def test_a_reader_without_inline_reads_keeps_every_hop(
+    tmp_path: Path, hops: list[str]
+) -> None:
+    """The CLI's `Database`: a point read there makes its trip like any statement."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", inline_reads=False)
+    try:
+        async with database.session() as session:
+            await session.execute(text("CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT)"))
+        async with database.session(write=False) as session:
+            await session.execute(text("SELECT 1"))
+            hops.clear()
+            assert (await session.execute(POINT_READ_SQL, {"id": 1})).all() == []
+            assert (await session.execute(_short("SELECT id FROM probe LIMIT 50"))).all() == []
+            assert hops == ["run_statement", "run_statement"]
+    finally:
+        await database.dispose()
+
+
 async def test_the_task_repository_reads_a_page_without_a_hop(
     database: Database, hops: list[str]
 ) -> None:
@@ -353,3 +371,8 @@ async def test_the_task_repository_reads_a_page_without_a_hop(
         rows = await TaskRepository(session).page(filters, date(2026, 1, 1), None, 50)
         assert [row.title for row in rows] == ["t"]
         assert hops == []
+        # A text search scans, calling Python to fold case for every row: on the thread.
+        searched = TaskFilters(q="T")
+        rows = await TaskRepository(session).page(searched, date(2026, 1, 1), None, 50)
+        assert [row.title for row in rows] == ["t"]
+        assert hops == ["run_statement"]

@@ -77,7 +77,7 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
     Reads both forms of ``task export``: a JSON array (the default) and one object per
     line (``rc.json.array=off``), as ``task import`` does.
     """
-    what = "a Taskwarrior export (a JSON array)"
+    what = "a Taskwarrior export (JSON)"
     records = iter_elements(stream, what, bare_objects=True)
     for number, (value, raw) in enumerate(records, start=1):
         if not isinstance(value, dict):
