@@ -102,6 +102,11 @@ def print_json(model: "BaseModel") -> None:
     sys.stdout.write("\n")
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 task`, `3 tasks`: a count with its noun, plural but for one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def message(text: str) -> None:
     """A message for the person at the terminal (stderr)."""
     stderr().print(text, highlight=False)

@@ -92,8 +92,7 @@ def export_tasks(
 
         count = run(ctx, work, write=False, snapshot=True)
     where = f" to {output.escape(str(output_file))}" if output_file else ""
-    tasks = "task" if count == 1 else "tasks"
-    output.message(f"Exported {count} {tasks}{where} ({export_format}).")
+    output.message(f"Exported {output.counted(count, 'task')}{where} ({export_format}).")
 
 
 @contextlib.contextmanager

@@ -92,7 +92,7 @@ def _print_problems(report: "ImportReport", file_format: "FileFormat") -> None:
         console.print(f"  note: {output.escape(note)}", highlight=False, style="dim")
     if report.unmapped:
         left_out = ", ".join(
-            f"{name} ({count} {'record' if count == 1 else 'records'})"
+            f"{name} ({output.counted(count, 'record')})"
             for name, count in sorted(report.unmapped.items())
         )
         console.print(

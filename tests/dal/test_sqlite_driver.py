@@ -240,9 +240,9 @@ async def test_an_inline_point_read_fails_like_any_statement(
     assert hops == []  # it failed inline, and was reported as the driver's error
 
 
-async def test_the_task_repository_reads_one_task_without_a_hop(
-    database: Database, hops: list[str]
-) -> None:
+@pytest.fixture
+async def one_task(database: Database) -> Database:
+    """The product's schema holding one task, #1 titled 't'."""
     await database.create_all()
     async with database.session() as session:
         await session.execute(
@@ -252,7 +252,13 @@ async def test_the_task_repository_reads_one_task_without_a_hop(
                 "'2026-01-01 00:00:00', 1)"
             )
         )
-    async with database.session(write=False) as session:
+    return database
+
+
+async def test_the_task_repository_reads_one_task_without_a_hop(
+    one_task: Database, hops: list[str]
+) -> None:
+    async with one_task.session(write=False) as session:
         await session.execute(text("SELECT 1"))  # the connection is open
         hops.clear()
         row = await TaskRepository(session).get(1)
@@ -353,19 +359,10 @@ async def test_a_reader_without_inline_reads_keeps_every_hop(
 
 
 async def test_the_task_repository_reads_a_page_without_a_hop(
-    database: Database, hops: list[str]
+    one_task: Database, hops: list[str]
 ) -> None:
-    await database.create_all()
-    async with database.session() as session:
-        await session.execute(
-            text(
-                "INSERT INTO tasks (title, status, priority, tags, created_at, updated_at, "
-                "version) VALUES ('t', 'todo', 2, '', '2026-01-01 00:00:00', "
-                "'2026-01-01 00:00:00', 1)"
-            )
-        )
     filters = TaskFilters(sort=SortField.TITLE, order=SortOrder.DESC)
-    async with database.session(write=False) as session:
+    async with one_task.session(write=False) as session:
         await session.execute(text("SELECT 1"))
         hops.clear()
         rows = await TaskRepository(session).page(filters, date(2026, 1, 1), None, 50)
