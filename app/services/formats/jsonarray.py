@@ -85,23 +85,30 @@ class _Buffer:
 
 
 def iter_elements(
-    stream: BinaryIO, what: str = "a JSON array", *, bare_objects: bool = False
+    stream: BinaryIO,
+    what: str = "a JSON array",
+    *,
+    bare_objects: bool = False,
+    control_characters: bool = False,
 ) -> Iterator[tuple[Any, str]]:
     """Yield ``(value, raw_text)`` for each element of the top-level array.
 
     With `bare_objects`, a file of JSON objects one after another, without the array's
     brackets and commas (Taskwarrior's export with ``json.array=off``), is read too.
+    With `control_characters`, strings may hold them unescaped (JSON forbids it, but
+    Taskwarrior escapes only backspace, tab, newline, form feed and carriage return).
 
     Raises:
         FileFormatError: The file is empty, not UTF-8, binary, not an array,
             not valid JSON, or has an element longer than MAX_RECORD_BYTES.
     """
     buf = _Buffer(stream)
+    decoder = json.JSONDecoder(strict=not control_characters)
     first = buf.skip_whitespace()
     if first is None:
         raise FileFormatError("the file is empty")
     if first == "{" and bare_objects:
-        yield from _bare_objects(buf)
+        yield from _bare_objects(buf, decoder)
         return
     if first != "[":
         expected = "'[' or '{'" if bare_objects else "'['"
@@ -114,7 +121,7 @@ def iter_elements(
         buf.pos += 1
     else:
         while True:
-            yield _decode_element(buf)
+            yield _decode_element(buf, decoder)
             sep = buf.skip_whitespace()
             if sep == "]":
                 buf.pos += 1
@@ -130,18 +137,17 @@ def iter_elements(
         _fail_syntax(buf, "unexpected data after the closing ']'")
 
 
-def _bare_objects(buf: _Buffer) -> Iterator[tuple[Any, str]]:
+def _bare_objects(buf: _Buffer, decoder: json.JSONDecoder) -> Iterator[tuple[Any, str]]:
     """Objects separated by whitespace only, as Taskwarrior writes them one per line."""
     while buf.skip_whitespace() is not None:
         if buf.text[buf.pos] != "{":
             _fail_syntax(buf, "expected an object: without '[', the file holds one per line")
-        yield _decode_element(buf)
+        yield _decode_element(buf, decoder)
 
 
-def _decode_element(buf: _Buffer) -> tuple[Any, str]:
+def _decode_element(buf: _Buffer, decoder: json.JSONDecoder) -> tuple[Any, str]:
     # buf.pos stays at the element's start until it is decoded; fill() may
     # move the text (compaction), so no other offset is kept across reads.
-    decoder = json.JSONDecoder()
     while True:
         try:
             value, end = decoder.raw_decode(buf.text, buf.pos)

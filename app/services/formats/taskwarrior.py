@@ -78,7 +78,7 @@ def read(stream: BinaryIO) -> Iterator[RawRecord]:
     line (``rc.json.array=off``), as ``task import`` does.
     """
     what = "a Taskwarrior export (JSON)"
-    records = iter_elements(stream, what, bare_objects=True)
+    records = iter_elements(stream, what, bare_objects=True, control_characters=True)
     for number, (value, raw) in enumerate(records, start=1):
         if not isinstance(value, dict):
             yield record_from_value(number, value, raw)  # the "not an object" error

@@ -139,6 +139,26 @@ def test_one_object_per_line_reads_like_the_array() -> None:
     assert [r.fields["title"] for r in per_line] == ["one", "two"]
 
 
+def test_control_characters_taskwarrior_leaves_unescaped_are_read() -> None:
+    """`task export` escapes only \\b, \\t, \\n, \\f and \\r: other control characters
+    reach the file as they are, which strict JSON refuses."""
+    [record] = read_bytes(b'[\n{"description":"a\x01b\x1fc\\td","entry":"20240105T093000Z"}\n]\n')
+    assert record.error is None
+    assert record.fields["title"] == "a\x01b\x1fc\td"
+
+
+@pytest.mark.skipif(shutil.which("task") is None, reason="taskwarrior is not installed")
+def test_live_export_with_control_characters_is_read(tmp_path: Path) -> None:
+    env = {**os.environ, "TASKDATA": str(tmp_path), "TASKRC": os.devnull}
+    task = ["task", "rc.confirmation=off", "rc.hooks=off", "rc.verbose=nothing"]
+    title = "bell\x07 unit\x1f separator"
+    subprocess.run([*task, "add", title], env=env, capture_output=True, check=True)
+    out = subprocess.run([*task, "export"], env=env, capture_output=True, check=True).stdout
+    assert b"\x07" in out  # written as it is: the case this reader must accept
+    [record] = read_bytes(out)
+    assert (record.error, record.fields["title"]) == (None, title)
+
+
 def test_objects_separated_by_commas_without_brackets_are_refused() -> None:
     with pytest.raises(FileFormatError, match="on line 1: expected an object") as raised:
         read_bytes(b'{"description": "one"},\n{"description": "two"}\n')
