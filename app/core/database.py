@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import MetaData, event, inspect, text
+from sqlalchemy import MetaData, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -157,10 +157,16 @@ class Database:
             ) from exc
 
     async def ping(self) -> None:
-        """Run a trivial query; raise a domain error when the database cannot answer."""
+        """Read from the tasks table; raise a domain error when the database cannot answer.
+
+        Not `SELECT 1`: SQLite answers that without reading its file, so a database file
+        that was damaged or replaced by something else would pass the check.
+        """
+        from app.models import Task  # models import this module's package
+
         try:
             async with self.read_engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                await conn.execute(select(Task.id).limit(1))
         except (SQLAlchemyError, OSError) as exc:
             raise translate_db_error(exc) or DatabaseUnavailableError(
                 "The database is unreachable."

@@ -55,6 +55,31 @@ async def test_health_is_503_when_the_database_is_unreachable(
     assert int(response.headers["retry-after"]) > 0
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="a SQLite file replaced under the app")
+@pytest.mark.parametrize("replacement", [b"", b"not a database " * 1000], ids=["empty", "garbage"])
+async def test_health_is_503_when_the_file_no_longer_holds_the_database(
+    tmp_path: Path, replacement: bytes
+) -> None:
+    """An emptied (or deleted) file opens as a new database without tables: no task
+    endpoint could answer, so neither may the health check."""
+    path = tmp_path / "tasks.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    database = Database(url)
+    await database.create_all()
+    await database.dispose()
+    path.write_bytes(replacement)
+    app = create_app(Settings(database_url=url), database=database)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                response = await http.get("/health")
+    finally:
+        await database.dispose()
+
+    assert_problem(response, 503, "/problems/database-unavailable")
+
+
 async def test_health_answers_head_with_the_same_check(
     client: httpx.AsyncClient, unreachable_client: httpx.AsyncClient
 ) -> None:

@@ -1,4 +1,4 @@
-"""/health names the engine, answers 503 while the database is gone, and recovers by itself.
+"""/health answers 503 while the database is gone, and recovers by itself.
 
 PostgreSQL: a real `app-cli serve` talks to the database through a TCP proxy the test
 controls; cutting the proxy is the outage, restarting it on the same port is the recovery.
@@ -121,7 +121,10 @@ async def test_sqlite_health_recovers_when_the_file_can_be_opened_again(
 ) -> None:
     http, volume = unreachable_app
     assert_unavailable(await http.get("/health"))
-    volume.mkdir()
+    returning = volume.with_name("returning")
+    returning.mkdir()
+    await create_tables(f"sqlite+aiosqlite:///{returning / 'tasks.db'}")
+    returning.rename(volume)  # the volume is back, with its database
     await wait_for_status(http, "/health", 200, RECOVERY_TIMEOUT_S)
     assert (await http.get("/health")).json() == {"status": "ok", "database": "ok"}
 
