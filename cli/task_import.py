@@ -40,6 +40,29 @@ def _open_input(path: str) -> Iterator[BinaryIO]:
         yield stream
 
 
+_SNIFF_BYTES = 4096
+
+
+def _sniff_stdin() -> "FileFormat | None":
+    """The format piped input starts like (JSON lines, a JSON array), left unread.
+
+    Not at a terminal: the person typing the records says what they are.
+    """
+    from app.services.formats import sniff_format
+
+    stream = sys.stdin.buffer
+    if stream.isatty():
+        return None
+    peek = getattr(stream, "peek", None)
+    if peek is not None:  # a pipe or a file: the bytes stay in the buffer
+        return sniff_format(peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    if stream.seekable():
+        head = stream.read(_SNIFF_BYTES)
+        stream.seek(-len(head), os.SEEK_CUR)
+        return sniff_format(head)
+    return None
+
+
 class _RejectsFile:
     """Writes each rejected record, as read, with its reason: one JSON object per line.
 
@@ -116,7 +139,12 @@ def _summary(report: "ImportReport") -> str:
 def import_tasks(
     ctx: typer.Context,
     file: Annotated[
-        str, typer.Argument(help="File to import, or - for standard input.", metavar="FILE")
+        str,
+        typer.Argument(
+            help="File to import, or - for standard input (read as JSON if it starts with"
+            " { or [; else give --format).",
+            metavar="FILE",
+        ),
     ],
     fmt: FormatOption = None,
     on_error: Annotated[
@@ -145,7 +173,7 @@ def import_tasks(
     if on_error not in ("abort", "skip"):
         raise typer.BadParameter("use abort or skip", param_hint="--on-error")
     mode = OnError(on_error)
-    import_format = resolve_format(fmt, file, None)
+    import_format = resolve_format(fmt, file, _sniff_stdin() if file == "-" and not fmt else None)
     if rejects is not None and rejects != STDOUT:
         check_target(ctx, rejects, "--rejects", source=file)
 

@@ -326,6 +326,25 @@ def _run_cli(tmp_path: Path, *args: str, **streams: Any) -> subprocess.Completed
     return subprocess.run(command, cwd=tmp_path, env=environ, timeout=60, check=False, **streams)
 
 
+def test_export_piped_into_import_copies_the_tasks(sqlite_only, tmp_path):
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.mkdir()
+    target.mkdir()
+    for title in ("first", "second"):
+        assert _run_cli(source, "tasks", "add", title, "--tag", "x").returncode == 0
+    exporting = _start_cli(source, "tasks", "export", stdout=subprocess.PIPE)
+    importing = _run_cli(
+        target, "tasks", "import", "-", stdin=exporting.stdout, capture_output=True
+    )
+    exporting.stdout.close()
+
+    assert exporting.wait(timeout=60) == 0
+    assert importing.returncode == 0, importing.stderr
+    listed = _run_cli(target, "tasks", "list", "--json", capture_output=True)
+    items = json.loads(listed.stdout)["items"]
+    assert [(t["title"], t["tags"]) for t in items] == [("first", ["x"]), ("second", ["x"])]
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_output_that_cannot_be_written_is_one_line_exit_1(sqlite_only, tmp_path):
     with Path("/dev/full").open("wb") as full:  # every write: No space left on device

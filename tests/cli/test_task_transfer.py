@@ -281,6 +281,24 @@ def test_stdin_without_a_format_is_refused(offline: Cli) -> None:
     assert "--format" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "piped",
+    ['{"title": "From a pipe", "tags": ["a"]}\n', '[{"title": "From a pipe", "tags": ["a"]}]'],
+    ids=["jsonl", "json"],
+)
+def test_json_on_stdin_needs_no_format(cli: Cli, piped: str) -> None:
+    result = cli.import_(0, "-", input=piped)
+    assert "read 1, imported 1" in result.stderr
+    assert [(t["title"], t["tags"]) for t in cli.tasks()] == [("From a pipe", ["a"])]
+
+
+def test_a_taskwarrior_export_on_stdin_is_told_to_name_its_format(cli: Cli) -> None:
+    piped = '[{"description": "x", "uuid": "u", "entry": "20240105T093000Z"}]'
+    result = cli.import_(1, "-", input=piped)
+    assert "import the file as the taskwarrior format" in result.stderr
+    assert cli.tasks() == []
+
+
 def test_file_without_a_known_extension_needs_a_format(offline: Cli, tmp_path: Path) -> None:
     result = offline.import_(2, write(tmp_path / "tasks.dat", "title\nx\n"))
     assert "Cannot tell the file's format" in result.stderr

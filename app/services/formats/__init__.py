@@ -5,6 +5,7 @@ Adding a format means one new module (``FORMAT``, ``EXTENSIONS``, ``read``,
 :class:`FileFormat` member, and one line in ``_MODULES``.
 """
 
+import codecs
 from pathlib import PurePath
 
 from app.services.formats import csv, json, jsonl, taskwarrior, todotxt
@@ -29,6 +30,7 @@ __all__ = [
     "Reader",
     "Writer",
     "detect_format",
+    "sniff_format",
 ]
 
 _MODULES: tuple[FormatModule, ...] = (
@@ -58,3 +60,15 @@ def detect_format(path: str) -> FileFormat | None:
     ``--format taskwarrior``.
     """
     return EXTENSIONS.get(PurePath(path).suffix.lower())
+
+
+def sniff_format(head: bytes) -> FileFormat | None:
+    """Return the format the first bytes of a nameless input (stdin) imply, or None.
+
+    Only the JSON formats are told by their content: an object first is JSON lines (what
+    ``tasks export`` writes by default), ``[`` a JSON array. A Taskwarrior export looks
+    like either; its records then say to import it as taskwarrior. CSV and todo.txt
+    cannot be told apart.
+    """
+    start = head.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+    return {b"{": FileFormat.JSONL, b"[": FileFormat.JSON}.get(start)

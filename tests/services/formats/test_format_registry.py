@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.formats import READERS, WRITERS, FileFormat, detect_format
+from app.services.formats import READERS, WRITERS, FileFormat, detect_format, sniff_format
 from app.services.formats.base import CANONICAL_FIELDS
 
 TASKS: list[dict[str, Any]] = [
@@ -151,3 +151,20 @@ def test_free_text_survives_csv_jsonl_and_json(title: str, description: str, pro
         for key in ("title", "description", "project"):
             if task[key].strip():  # a blank CSV cell means "not given"
                 assert fields[key] == task[key], fmt
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b'{"title": "a"}\n', FileFormat.JSONL),
+        (b'\xef\xbb\xbf \n\t{"title": "a"}', FileFormat.JSONL),
+        (b'[{"title": "a"}]', FileFormat.JSON),
+        (b"  [\n", FileFormat.JSON),
+        (b"title,tags\nx,a\n", None),
+        (b"(A) Call mom +Family\n", None),
+        (b"", None),
+        (b"   \n", None),
+    ],
+)
+def test_sniff_tells_only_the_json_formats(head: bytes, expected: FileFormat | None) -> None:
+    assert sniff_format(head) == expected
