@@ -1,6 +1,7 @@
 """Terminal output: data to stdout, messages to stderr, colour only on a terminal.
 
 Rich already honours `NO_COLOR` and leaves colour out when the stream is not a terminal.
+Rich's modules are imported when something is first printed: `--help` needs none of them.
 """
 
 import os
@@ -12,15 +13,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape as escape_markup
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-
-__all__ = ["Table", "escape"]
 
 from app.core.enums import CLOSED_STATUSES, Priority, TaskStatus
+
+if TYPE_CHECKING:  # pydantic is imported by the commands that need it, keeping --help fast
+    from pydantic import BaseModel
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from app.schemas.task import TaskRead
 
 # C0 controls but tab and newline, DEL, and C1 controls: stored text may hold any of them
 # (an imported file, say), and printed raw they would move the cursor, recolour or clear
@@ -39,13 +41,10 @@ def visible(text: str) -> str:
 
 def escape(text: str) -> str:
     """User text for a Rich markup string: control characters shown, brackets escaped."""
+    from rich.markup import escape as escape_markup
+
     return escape_markup(visible(text))
 
-
-if TYPE_CHECKING:  # pydantic is imported by the commands that need it, keeping --help fast
-    from pydantic import BaseModel
-
-    from app.schemas.task import TaskRead
 
 STATUS_STYLES = {
     TaskStatus.TODO: "cyan",
@@ -66,29 +65,37 @@ PRIORITY_STYLES = {
 _UNBOUNDED_WIDTH = 100_000
 
 
-def stdout() -> Console:
+def stdout() -> "Console":
     """The console for results (user text is shown as typed: no `:emoji:` codes)."""
+    from rich.console import Console
+
     bounded = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
     return Console(soft_wrap=False, emoji=False, width=None if bounded else _UNBOUNDED_WIDTH)
 
 
 # The console of the live progress display on screen, if any (see `live_stderr`).
-_LIVE_STDERR: ContextVar[Console | None] = ContextVar("live_stderr", default=None)
+_LIVE_STDERR: ContextVar["Console | None"] = ContextVar("live_stderr", default=None)
 
 
-def stderr() -> Console:
+def stderr() -> "Console":
     """The console for messages and progress.
 
     While a progress display is live, its own console: Rich then prints a message (an
     error, "Interrupted") on a line above the display instead of at the end of its line.
     """
-    return _LIVE_STDERR.get() or Console(stderr=True, soft_wrap=True, emoji=False)
+    return _LIVE_STDERR.get() or _new_stderr()
+
+
+def _new_stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 @contextmanager
-def live_stderr() -> Iterator[Console]:
+def live_stderr() -> "Iterator[Console]":
     """A stderr console for a live display; `stderr()` returns it until the block ends."""
-    console = Console(stderr=True, soft_wrap=True, emoji=False)
+    console = _new_stderr()
     token = _LIVE_STDERR.set(console)
     try:
         yield console
@@ -141,9 +148,16 @@ def styled_due(due: date | None, status: TaskStatus, today: date) -> str:
     return due.isoformat()
 
 
-def task_table(tasks: Iterable["TaskRead"], today: date) -> Table:
+def new_table() -> "Table":
+    """An empty table with bold column headings."""
+    from rich.table import Table
+
+    return Table(header_style="bold")
+
+
+def task_table(tasks: Iterable["TaskRead"], today: date) -> "Table":
     """A table of tasks (objects shaped like `TaskRead`)."""
-    table = Table(show_lines=False, header_style="bold")
+    table = new_table()
     table.add_column("ID", justify="right", no_wrap=True)
     # A narrow terminal wraps the free text, and a word longer than its column (a URL,
     # a tag, CJK without spaces) is folded onto the next line, never cut off with "…".
@@ -165,8 +179,12 @@ def task_table(tasks: Iterable["TaskRead"], today: date) -> Table:
     return table
 
 
-def panel(title: str, rows: Iterable[tuple[str, str]]) -> Panel:
+def panel(title: str, rows: Iterable[tuple[str, str]]) -> "Panel":
     """A two-column panel of labelled values; `title` is shown as is."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()

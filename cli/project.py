@@ -76,7 +76,7 @@ def list_projects(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if not projects.items:
         output.message("No projects yet; create one with: app-cli projects add NAME")
         return
-    table = output.Table(header_style="bold")
+    table = output.new_table()
     table.add_column("ID", justify="right")
     table.add_column("Name")
     table.add_column("Description")

@@ -34,7 +34,7 @@ def show_stats(
     summary += [(f"  {k}", str(v)) for k, v in stats.by_priority.items()]
     console.print(output.panel("Tasks", summary))
     if stats.by_project:
-        table = output.Table(header_style="bold")
+        table = output.new_table()
         for column in ("Project", "Total", "Overdue", *stats.by_status):
             table.add_column(column, justify="left" if column == "Project" else "right")
         for row in stats.by_project:
