@@ -83,16 +83,23 @@ def export_tasks(
     show_progress = sys.stderr.isatty() and (output_file is not None or not sys.stdout.isatty())
     with _output(output_file) as sink, _progress(show_progress) as progress:
 
-        async def work(session: "AsyncSession") -> int:
+        async def work(session: "AsyncSession") -> TaskExporter:
             exporter = TaskExporter(TaskService.from_session(session))
             async for chunk in exporter.chunks(filters, export_format):
                 sink.write(chunk)
                 progress(exporter.exported)
-            return exporter.exported
+            return exporter
 
-        count = run(ctx, work, write=False, snapshot=True)
+        exporter = run(ctx, work, write=False, snapshot=True)
     where = f" to {output.escape(str(output_file))}" if output_file else ""
-    output.message(f"Exported {output.counted(count, 'task')}{where} ({export_format}).")
+    output.message(
+        f"Exported {output.counted(exporter.exported, 'task')}{where} ({export_format})."
+    )
+    for name, count in sorted(exporter.left_out.items()):
+        output.message(
+            f"  note: {export_format} has no place for a task's {name}: "
+            f"left out of {output.counted(count, 'task')}."
+        )
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ __all__ = [
     "EXTENSIONS",
     "MAX_RECORD_BYTES",
     "READERS",
+    "UNWRITTEN",
     "WRITERS",
     "FileFormat",
     "FileFormatError",
@@ -46,6 +47,11 @@ READERS: dict[FileFormat, Reader] = {module.FORMAT: module.read for module in _M
 
 WRITERS: dict[FileFormat, Writer] = {module.FORMAT: module.write for module in _MODULES}
 """The writer of each format."""
+
+UNWRITTEN: dict[FileFormat, tuple[str, ...]] = {
+    module.FORMAT: module.UNWRITTEN for module in _MODULES
+}
+"""The task fields each format's writer leaves out."""
 
 EXTENSIONS: dict[str, FileFormat] = {
     extension: module.FORMAT for module in _MODULES for extension in module.EXTENSIONS

@@ -120,6 +120,11 @@ class FormatModule(Protocol):
         """File extensions (lowercase, with the dot) that imply this format."""
         ...
 
+    @property
+    def UNWRITTEN(self) -> tuple[str, ...]:
+        """Task fields the format has no place for: an export leaves them out, and says so."""
+        ...
+
     def read(self, stream: BinaryIO) -> Iterator[RawRecord]:
         """Yield the file's records."""
         ...

@@ -26,6 +26,7 @@ from app.services.formats.lines import iter_blocks, strip_newline
 
 FORMAT = FileFormat.CSV
 EXTENSIONS = (".csv",)
+UNWRITTEN: tuple[str, ...] = ()
 
 COLUMNS = TASK_FIELDS
 """The columns the writer emits, in order (every column the reader accepts)."""

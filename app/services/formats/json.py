@@ -15,6 +15,7 @@ from app.services.formats.records import dump_task, record_from_value
 
 FORMAT = FileFormat.JSON
 EXTENSIONS = (".json",)
+UNWRITTEN: tuple[str, ...] = ()
 
 
 def read(stream: BinaryIO) -> Iterator[RawRecord]:

@@ -16,6 +16,7 @@ from app.services.formats.records import dump_task, record_from_value
 
 FORMAT = FileFormat.JSONL
 EXTENSIONS = (".jsonl", ".ndjson")
+UNWRITTEN: tuple[str, ...] = ()
 
 
 def read(stream: BinaryIO) -> Iterator[RawRecord]:

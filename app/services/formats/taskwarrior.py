@@ -37,6 +37,7 @@ from app.services.formats.records import record_from_value
 
 FORMAT = FileFormat.TASKWARRIOR
 EXTENSIONS: tuple[str, ...] = ()
+UNWRITTEN: tuple[str, ...] = ()
 
 UUID_NAMESPACE = uuid.UUID("6f1c3b8e-2d4a-5e7f-9a0b-1c2d3e4f5a6b")
 """Namespace for ``uuid5(UUID_NAMESPACE, "{id}@{created_at}")``; never change it."""

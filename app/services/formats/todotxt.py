@@ -38,6 +38,7 @@ from app.services.formats.lines import iter_text_lines
 
 FORMAT = FileFormat.TODOTXT
 EXTENSIONS = (".txt",)
+UNWRITTEN: tuple[str, ...] = ("description",)
 
 _LONE_CR = (
     "the line holds a carriage return (\\r) that does not end it: "
