@@ -16,7 +16,7 @@ import typer
 
 from app.core.enums import CLOSED_STATUSES, Priority, TaskStatus
 
-if TYPE_CHECKING:  # pydantic is imported by the commands that need it, keeping --help fast
+if TYPE_CHECKING:  # Pydantic and Rich load where they are used, keeping --help fast
     from pydantic import BaseModel
     from rich.console import Console
     from rich.panel import Panel

@@ -50,6 +50,8 @@ def _sniff_stdin() -> "FileFormat | None":
     """
     from app.services.formats import sniff_format
 
+    if sys.stdin is None:  # started with standard input closed
+        return None
     stream = sys.stdin.buffer
     if stream.isatty():
         return None
